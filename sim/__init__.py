@@ -1,0 +1,47 @@
+"""care-sim: how the way a municipality pays for social care changes what happens to people.
+
+Quick start::
+
+    import sim
+    r = sim.run("default", funding="lump_sum", rng=1)
+    r.summary["unmet_need_share"]
+"""
+
+from importlib.metadata import PackageNotFoundError, version
+
+from .agents import Client, InformalCarer, Municipality, Provider, Volunteer
+from .funding import FUNDING, optimal_hours, provider_utility
+from .metrics import SUMMARY_KEYS
+from .model import CareModel, InvariantError
+from .params import PARAMS, Scenario, ScenarioError, list_scenarios, load_scenario
+from .run import RunResult, compare, median_table, replicate_seeds, run
+
+try:
+    __version__ = version("care-sim")
+except PackageNotFoundError:  # running from a source tree without installing
+    __version__ = "0.0.0+unknown"
+
+__all__ = [
+    "FUNDING",
+    "PARAMS",
+    "SUMMARY_KEYS",
+    "CareModel",
+    "Client",
+    "InformalCarer",
+    "InvariantError",
+    "Municipality",
+    "Provider",
+    "RunResult",
+    "Scenario",
+    "ScenarioError",
+    "Volunteer",
+    "__version__",
+    "compare",
+    "list_scenarios",
+    "load_scenario",
+    "median_table",
+    "optimal_hours",
+    "provider_utility",
+    "replicate_seeds",
+    "run",
+]

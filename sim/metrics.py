@@ -1,0 +1,79 @@
+"""Run summary metrics (ODD 8 'Observation'). Each key is defined in docs/odd.md."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+#: Summary keys in report order, with unit and a one-line definition.
+SUMMARY_KEYS: dict[str, tuple[str, str]] = {
+    "formal_hours_per_client_week": ("h", "formal hours delivered per client-week in care"),
+    "informal_hours_per_client_week": ("h", "informal hours per client-week in care"),
+    "volunteer_hours_per_client_week": ("h", "volunteer hours per client-week in care"),
+    "group_share": ("share", "group client-hours / formal hours"),
+    "overprovided_share": ("share", "formal hours above need / formal hours"),
+    "unmet_need_share": ("share", "unmet hours / need hours, all clients with a need"),
+    "underserved_share": ("share", "clients with 4+ weeks in a row over 25% unmet"),
+    "unreached_share": ("share", "needy non-askers never reached"),
+    "escalations_per_1000_client_years": ("/1000 cy", "escalations per 1,000 client-years of need"),
+    "kpi_improved_or_stable_share": ("share", "clients improved or stable after 26 weeks in care"),
+    "mean_wait_weeks": ("weeks", "mean weeks from asking to care"),
+    "p90_wait_weeks": ("weeks", "90th percentile of weeks from asking to care"),
+    "spend_eur": ("EUR/yr", "municipal payments to providers per year, net of reclaims"),
+    "budget_eur": ("EUR/yr", "municipal budget per year"),
+    "overrun_share": ("share", "spend / budget - 1 (negative: under budget)"),
+    "admin_cost_share": ("share", "admin cost / (spend + admin cost)"),
+    "spend_per_client_year_eur": ("EUR", "spend per client-year in care"),
+    "informal_hours_per_carer_week": ("h", "hours per week of a carer who gives care"),
+    "carer_overburden_share": ("share", "carers giving care who are overburdened"),
+    "volunteers_per_1000_inhabitants": ("/1000", "active volunteers, mean over weeks"),
+    "bankruptcies": ("count", "providers gone bankrupt"),
+    "clients_per_1000_inhabitants": ("/1000", "clients in care per 1,000 inhabitants, mean over weeks"),
+}
+
+
+def _ratio(a: float, b: float) -> float:
+    return float(a / b) if b > 0 else 0.0
+
+
+def summarise(weekly: pd.DataFrame, clients: pd.DataFrame, model) -> dict[str, float]:
+    """Compute the run summary from the weekly table, the client table and the model."""
+    p = model.params
+    w = weekly
+    care_weeks = float(w["clients_in_care"].sum())
+    need_weeks = float(w["clients_with_need"].sum())
+    formal = float(w["formal_hours"].sum())
+    spend = float(w["spend_eur"].sum())
+    admin = float(w["admin_eur"].sum())
+    years = len(w) / 52.0
+    nonask = clients[~clients["asked"]]
+    waited = clients[clients["reached"] & ~clients["initial"]]["weeks_waiting"].to_numpy()
+    measured = clients["kpi"].to_numpy()
+    measured = measured[measured >= 0]
+    giving = w["carers_giving"].to_numpy(dtype=float)
+    spend_year = spend / years if years else 0.0
+    out = {
+        "formal_hours_per_client_week": _ratio(formal, care_weeks),
+        "informal_hours_per_client_week": _ratio(w["informal_hours_in_care"].sum(), care_weeks),
+        "volunteer_hours_per_client_week": _ratio(w["volunteer_hours_in_care"].sum(), care_weeks),
+        "group_share": _ratio(w["group_hours"].sum(), formal),
+        "overprovided_share": _ratio(w["overprovided_hours"].sum(), formal),
+        "unmet_need_share": _ratio(w["unmet_hours"].sum(), w["need_hours"].sum()),
+        "underserved_share": float(clients["underserved"].mean()) if len(clients) else 0.0,
+        "unreached_share": float((~nonask["reached"]).mean()) if len(nonask) else 0.0,
+        "escalations_per_1000_client_years": _ratio(w["escalations"].sum() * 1000.0, need_weeks / 52.0),
+        "kpi_improved_or_stable_share": float(measured.mean()) if measured.size else 0.0,
+        "mean_wait_weeks": float(waited.mean()) if waited.size else 0.0,
+        "p90_wait_weeks": float(np.percentile(waited, 90)) if waited.size else 0.0,
+        "spend_eur": spend_year,
+        "budget_eur": float(model.municipality.budget),
+        "overrun_share": _ratio(spend_year, model.municipality.budget) - 1.0,
+        "admin_cost_share": _ratio(admin, spend + admin),
+        "spend_per_client_year_eur": _ratio(spend, care_weeks / 52.0),
+        "informal_hours_per_carer_week": _ratio(w["informal_hours"].sum(), giving.sum()),
+        "carer_overburden_share": _ratio(w["carers_overburdened"].sum(), giving.sum()),
+        "volunteers_per_1000_inhabitants": float(w["volunteers"].mean()) * 1000.0 / p.population,
+        "bankruptcies": float(model.bankruptcies),
+        "clients_per_1000_inhabitants": float(w["clients_in_care"].mean()) * 1000.0 / p.population,
+    }
+    return {k: float(out[k]) for k in SUMMARY_KEYS}

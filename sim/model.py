@@ -1,0 +1,618 @@
+"""``CareModel``: the Mesa model that owns the columns and runs the weekly rules (ODD 7)."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pandas as pd
+from mesa import DataCollector, Model
+from mesa.discrete_space import Network
+
+from . import rules
+from .agents import Client, InformalCarer, Municipality, Provider, Volunteer
+from .funding import FUNDING, marginal_money
+from .network import build_network
+from .params import Scenario, ScenarioError, baseline_budget_eur, load_scenario
+from .rules import APPLYING, HIDDEN, IN_CARE, NONE
+
+#: Weekly model reporters: column name -> model attribute (ODD 8 'Observation').
+WEEKLY = {
+    "week": "week",
+    "clients_in_care": "r_in_care",
+    "clients_with_need": "r_with_need",
+    "waiting": "r_waiting",
+    "hidden": "r_hidden",
+    "formal_hours": "r_formal",
+    "group_hours": "r_group",
+    "overprovided_hours": "r_over",
+    "network_building_hours": "r_nb",
+    "outreach_hours": "r_outreach",
+    "informal_hours": "r_informal",
+    "informal_hours_in_care": "r_informal_care",
+    "volunteer_hours_in_care": "r_volunteer_care",
+    "volunteer_hours": "r_volunteer",
+    "unmet_hours": "r_unmet",
+    "need_hours": "r_need",
+    "spend_eur": "r_spend",
+    "admin_eur": "r_admin",
+    "provider_reserves_eur": "r_reserves",
+    "carers_giving": "r_carers_giving",
+    "carers_overburdened": "r_carers_over",
+    "volunteers": "r_volunteers",
+    "escalations": "r_escalations",
+    "bankruptcies": "bankruptcies",
+}
+
+_RES_FLOAT = (
+    "sr",
+    "need",
+    "scale",
+    "entry_need",
+    "sr_intake",
+    "unmet_ema",
+    "entitlement",
+    "formal",
+    "formal_met",
+    "informal",
+    "volunteer",
+    "unmet",
+    "c_formal",
+    "c_group",
+    "c_informal",
+    "c_volunteer",
+    "c_unmet",
+    "c_need",
+)
+_RES_INT = (
+    "state",
+    "owner",
+    "episode",
+    "ask_week",
+    "decide_week",
+    "care_week",
+    "start_week",
+    "wait",
+    "weeks",
+    "under_run",
+    "transfer_left",
+    "kpi",
+)
+_RES_BOOL = ("active", "networked", "reached", "escalated", "under_ever", "initial", "group")
+
+
+class InvariantError(AssertionError):
+    """An accounting identity of the model failed (ODD 7.11)."""
+
+
+class CareModel(Model):
+    """A municipality, its providers and residents on a neighbourhood network.
+
+    Each step is one week. Numeric state lives in numpy columns owned by the model
+    (``res``, ``car``, ``vol``); clients, carers and volunteers are Mesa agents that read
+    them. ``datacollector`` collects the weekly model reporters in :data:`WEEKLY`.
+
+    Args:
+        scenario: a scenario name, a TOML path or a :class:`Scenario`; ``None`` is
+            ``"default"``.
+        rng: seed or generator; one seed fixes everything, the network included.
+        check_invariants: verify hours and money identities every week (ODD 7.11).
+        **overrides: parameter values that replace the scenario's.
+    """
+
+    def __init__(self, scenario=None, *, rng=None, check_invariants: bool = False, **overrides):
+        params = load_scenario(scenario if scenario is not None else "default", **overrides)
+        if params.funding not in FUNDING:
+            raise ScenarioError(f"funding = {params.funding!r} has no payment terms")
+        super().__init__(rng=rng)
+        self.params: Scenario = params
+        self.seed = rng if isinstance(rng, int | np.integer) else None
+        self.check = check_invariants
+        self.terms = FUNDING[params.funding].terms(params)
+        self.uses_queue = self.terms.needs_assessment and params.assessment_queue
+        self.week = 0
+        self.n_weeks = params.years * 52
+        self._setup()
+        self.datacollector = DataCollector(model_reporters=WEEKLY)
+
+    # ------------------------------------------------------------------ set-up (ODD 5)
+    def _setup(self) -> None:
+        """ODD 5 'Initialisation': network, residents, carers, volunteers, providers."""
+        p, rng = self.params, self.rng
+        n_res = max(10, round(p.population * p.at_risk_share))
+        n_vslots = max(10, round(p.population * 0.01))
+        t0 = time.perf_counter()
+        self.layout = build_network(
+            n_res,
+            p.carer_probability,
+            n_vslots,
+            p.districts,
+            p.neighbourhoods_per_district,
+            p.ties_per_resident,
+            p.tie_rewiring,
+            rng,
+        )
+        self.space = Network(self.layout.graph, layout=None, random=self.random)
+        self.timing = {"network_s": time.perf_counter() - t0}
+        t0 = time.perf_counter()
+        res = {k: np.zeros(n_res) for k in _RES_FLOAT}
+        res.update({k: np.zeros(n_res, dtype=np.int64) for k in _RES_INT})
+        res.update({k: np.zeros(n_res, dtype=bool) for k in _RES_BOOL})
+        res["owner"][:] = -1
+        res["kpi"][:] = -1
+        district_risk = rng.lognormal(0.0, 0.15, p.districts)
+        district_risk /= district_risk.mean()
+        res["risk"] = rng.lognormal(-0.125, 0.5, n_res) * district_risk[self.layout.district[:n_res]]
+        res["asker"] = rng.random(n_res) >= p.non_asker_share
+        res["group_ok"] = rng.random(n_res) < p.group_suitable_share
+        self.res = res
+        self.clients: dict[int, Client] = {}
+        self._records: list[dict[str, np.ndarray]] = []
+
+        lay = self.layout
+        k = lay.n_carers
+        self.car = {
+            "slot": lay.carer_of,
+            "cap0": rng.lognormal(np.log(p.carer_hours) - 0.125, 0.5, k),
+            "tol": rng.lognormal(np.log(p.carer_tolerance_hours) - 0.045, 0.3, k),
+            "cap": np.zeros(k),
+            "given": np.zeros(k),
+            "burden": np.zeros(k),
+            "active": np.ones(k, dtype=bool),
+            "over": np.zeros(k, dtype=bool),
+        }
+        self.has_carer = np.bincount(lay.carer_of, minlength=n_res) > 0
+        self.carers = [InformalCarer(self, i, self.space[int(n)]) for i, n in enumerate(lay.carer_nodes)]
+        nv = lay.n_volunteer_slots + n_res // 10
+        self.vol = {
+            "active": np.zeros(nv, dtype=bool),
+            "node": np.zeros(nv, dtype=np.int64),
+            "district": np.zeros(nv, dtype=np.int64),
+            "hours": np.zeros(nv),
+            "given": np.zeros(nv),
+        }
+        self.volunteers: dict[int, Volunteer] = {}
+        self._free_vol_nodes = {d: [] for d in range(p.districts)}
+        for n in lay.volunteer_nodes[::-1]:
+            self._free_vol_nodes[int(lay.district[n])].append(int(n))
+
+        budget = baseline_budget_eur(p)
+        expected_hours = budget / 52.0 / p.hourly_price_eur
+        alpha = _altruism(p.provider_altruism, p.provider_altruism_sd, p.providers, rng)
+        cap = expected_hours * (1.0 + p.staff_headroom) / p.providers
+        reserves = p.reserves_share * budget / p.providers
+        self.providers = [Provider(self, i, alpha[i], cap, reserves) for i in range(p.providers)]
+        self.altruism = alpha
+        self.municipality = Municipality(self, budget)
+        self.bankruptcies = 0
+        self.kpi_log = []
+        self.kpi_pressure = np.full(p.providers, 0.5)
+        self.mu_client = None
+        self.provider_outreach_hours = np.zeros(p.providers)
+        self.staff_hours = np.zeros(p.providers)
+        self.nb_hours = np.zeros(p.providers)
+        self.week_cost = np.zeros(p.providers)
+        self.municipal_outreach_hours = p.outreach_hours_per_10k * p.population / 1e4 if p.outreach else 0.0
+        self.assessment_capacity = p.assessments_per_week_per_10k * p.population / 1e4
+        self._week_spend = self._week_admin = 0.0
+        self.escalations = 0
+        self._week_escalations = 0
+        self.agent_steps = 0
+
+        # initial volunteers and the clients who came over from the AWBZ in 2015
+        self.recruit_volunteers(
+            rng.integers(0, p.districts, 1), 0.0, n=round(p.volunteers_per_1000 * p.population / 1000)
+        )
+        target = p.baseline_clients_per_1000 * p.population / 1000.0
+        q = min(1.0, target / (n_res * max(1e-9, 1.0 - p.non_asker_share)))
+        start = np.flatnonzero(rng.random(n_res) < q)
+        self.start_episodes(start, 1.0)
+        res["initial"][start] = True
+        askers = start[res["asker"][start]]
+        res["state"][askers] = IN_CARE
+        res["reached"][askers] = True
+        res["ask_week"][askers] = 0
+        self._assign(askers)
+        if self.terms.needs_assessment:
+            rules.assess(self, askers)
+        self.timing["agents_s"] = time.perf_counter() - t0
+
+    # ------------------------------------------------------------- events (ODD 7.1-7.4)
+    def start_episodes(self, idx: np.ndarray, growth: float) -> None:
+        """A need starts for residents ``idx``: a Client agent is created for each."""
+        p, res, rng = self.params, self.res, self.rng
+        res["active"][idx] = True
+        res["episode"][idx] += 1
+        res["sr"][idx] = np.clip(rng.normal(p.entry_self_reliance, 0.5, idx.size), 1.0, p.recovery_self_reliance - 0.2)
+        factor = np.where(self.has_carer[idx], p.carer_need_factor, 1.0)
+        res["scale"][idx] = growth * factor * rng.lognormal(np.log(p.need_scale_hours), p.need_scale_sd, idx.size)
+        need = res["scale"][idx] * (5.0 - res["sr"][idx]) / 4.0
+        res["need"][idx] = res["entry_need"][idx] = res["unmet"][idx] = need
+        asker = res["asker"][idx]
+        res["state"][idx] = np.where(asker, APPLYING, HIDDEN)
+        res["reached"][idx] = asker
+        res["ask_week"][idx] = self.week
+        res["start_week"][idx] = self.week
+        res["owner"][idx] = -1
+        res["kpi"][idx] = -1
+        for col in ("networked", "escalated", "under_ever", "initial", "group"):
+            res[col][idx] = False
+        for col in (
+            "unmet_ema",
+            "entitlement",
+            "formal",
+            "formal_met",
+            "informal",
+            "volunteer",
+            "c_formal",
+            "c_group",
+            "c_informal",
+            "c_volunteer",
+            "c_unmet",
+            "c_need",
+        ):
+            res[col][idx] = 0.0
+        for col in ("wait", "weeks", "under_run", "transfer_left"):
+            res[col][idx] = 0
+        res["unmet"][idx] = need
+        car = self.car
+        restart = np.isin(car["slot"], idx)
+        car["active"][restart] = True
+        car["burden"][restart] = 0.0
+        for i in idx.tolist():
+            self.clients[i] = Client(self, i, self.space[i])
+
+    def end_episodes(self, idx: np.ndarray, how: str) -> None:
+        """Episodes end (ODD 7.3): record each client's row and remove its agent."""
+        res = self.res
+        self._record(idx, how)
+        if how == "escalated":
+            self._week_escalations += idx.size
+        if how == "recovered" and self.params.reciprocity_rate > 0:
+            give = idx[res["networked"][idx] & (self.rng.random(idx.size) < self.params.reciprocity_rate)]
+            for i in give.tolist():
+                self._add_volunteer(i, int(self.layout.district[i]))
+        res["active"][idx] = False
+        res["state"][idx] = NONE
+        res["owner"][idx] = -1
+        for col in ("need", "formal", "formal_met", "informal", "volunteer", "unmet"):
+            res[col][idx] = 0.0
+        res["networked"][idx] = False
+        for i in idx.tolist():
+            self.clients.pop(i).remove()
+
+    def _record(self, idx: np.ndarray, how: str) -> None:
+        res = self.res
+        rec = {
+            k: res[k][idx].copy()
+            for k in (
+                "episode",
+                "start_week",
+                "initial",
+                "asker",
+                "reached",
+                "entry_need",
+                "weeks",
+                "c_formal",
+                "c_group",
+                "c_informal",
+                "c_volunteer",
+                "c_unmet",
+                "c_need",
+                "wait",
+                "under_ever",
+                "escalated",
+                "kpi",
+                "networked",
+                "state",
+                "ask_week",
+                "care_week",
+            )
+        }
+        rec["slot"] = idx.copy()
+        rec["client_id"] = np.array([self.clients[i].unique_id for i in idx.tolist()], dtype=np.int64)
+        rec["district"] = self.layout.district[idx]
+        rec["end"] = np.array([how] * idx.size, dtype=object)
+        rec["end_week"] = np.full(idx.size, self.week)
+        self._records.append(rec)
+
+    def admit(self, idx: np.ndarray) -> None:
+        """Applicants ``idx`` enter care with an owner (ODD 7.4)."""
+        if idx.size == 0:
+            return
+        res = self.res
+        if self.terms.needs_assessment and not self.uses_queue:
+            rules.assess(self, idx)
+        res["state"][idx] = IN_CARE
+        res["care_week"][idx] = self.week
+        res["sr_intake"][idx] = res["sr"][idx]
+        self._assign(idx)
+
+    def _assign(self, idx: np.ndarray) -> None:
+        self.res["owner"][idx] = self.draw_owners(idx.size)
+        self.res["care_week"][idx] = self.week
+        self.res["sr_intake"][idx] = self.res["sr"][idx]
+
+    def draw_owners(self, n: int) -> np.ndarray:
+        """Owners for ``n`` clients, in proportion to active providers' shares (ODD 7.4.4)."""
+        shares = self.active_provider_shares()
+        return self.rng.choice(len(self.providers), size=n, p=shares / shares.sum())
+
+    def active_provider_shares(self) -> np.ndarray:
+        s = np.array([0.0 if pr.bankrupt else pr.share for pr in self.providers])
+        total = s.sum()
+        return s / total if total > 0 else s
+
+    def bankrupt_mask(self) -> np.ndarray:
+        return np.array([pr.bankrupt for pr in self.providers])
+
+    def expected_help(self, idx: np.ndarray) -> np.ndarray:
+        """Hours of carer and volunteer help residents ``idx`` can count on (eigen kracht)."""
+        car = self.car
+        cap = np.bincount(car["slot"], weights=car["cap0"] * car["active"], minlength=self.res["need"].size)
+        return cap[idx] + self.res["volunteer"][idx]
+
+    # ------------------------------------------------------------- providers (ODD 7.6)
+    def _fixed_position(self):
+        """Whether each provider expects to spend less than its fixed sum this year."""
+        w = self.week % 52
+        fixed = self.terms.annual_fixed * np.array([pr.share for pr in self.providers])
+        spent = np.array([pr.year_cost for pr in self.providers])
+        projected = spent + self.week_cost * (52 - w)
+        return projected < fixed
+
+    def provider_margins(self):
+        """Net money per hour by modality for each provider, KPI pressure included (7.6.2)."""
+        mu_ind, mu_grp = marginal_money(self.terms, self.params, self._fixed_position())
+        kappa = self.kpi_value_per_hour()
+        return mu_ind + kappa, mu_grp + kappa
+
+    def kpi_value_per_hour(self) -> np.ndarray:
+        """ODD 7.6.2: the expected KPI penalty avoided per hour of care.
+
+        The penalty at stake, spread over last year's staff hours, times the pressure
+        ``clip((target + 0.1 - last KPI) / 0.2, 0, 1)`` (0.5 before any KPI is known).
+        """
+        t = self.terms
+        if not t.kpi_penalty_share:
+            return np.zeros(len(self.providers))
+        at_stake = t.kpi_penalty_share * t.annual_fixed * np.array([pr.share for pr in self.providers])
+        hours = np.array([max(pr.capacity * 52.0, 1.0) for pr in self.providers])
+        return self.kpi_pressure * at_stake / hours
+
+    def unbilled_cost_per_hour(self) -> np.ndarray:
+        """Money cost to each provider of a staff hour nobody pays for (7.6.2)."""
+        under = self._fixed_position()
+        w = np.where(under, self.terms.keep_share, 1.0) if self.terms.annual_fixed else np.ones(under.size)
+        return w * self.params.hourly_cost_eur
+
+    def transfer(self, pay: np.ndarray) -> None:
+        """Money from the municipality to providers (negative: back); both sides booked."""
+        total = float(pay.sum())
+        if total == 0 and not pay.any():
+            return
+        self.municipality.paid_total += total
+        self._week_spend += total
+        for i, pr in enumerate(self.providers):
+            pr.reserves += pay[i]
+            pr.year_received += pay[i]
+            pr.received_total += pay[i]
+
+    def book_admin(self, eur: float) -> None:
+        self.municipality.admin_total += eur
+        self._week_admin += eur
+
+    def replace_bankrupt(self) -> None:
+        """ODD 7.10.4: a new provider takes over the contract of a bankrupt one."""
+        p = self.params
+        for i, pr in enumerate(self.providers):
+            if pr.bankrupt:
+                self._retired_received += pr.received_total
+                pr.remove()
+                cap = max(self.providers, key=lambda x: x.capacity).capacity
+                new = Provider(self, i, self.altruism[i], cap, p.reserves_share * baseline_budget_eur(p) / p.providers)
+                new.share = pr.share
+                self.providers[i] = new
+        pressure = []
+        for pr in self.providers:
+            k = pr.kpi_last
+            pressure.append(0.5 if k is None else float(np.clip((self.params.kpi_target + 0.1 - k) / 0.2, 0, 1)))
+        self.kpi_pressure = np.array(pressure)
+
+    # ------------------------------------------------------------ volunteers (ODD 7.9.1)
+    def recruit_volunteers(self, districts: np.ndarray, rate: float, n: int | None = None) -> None:
+        """Recruit volunteers: Poisson(``rate``) per entry of ``districts``, or ``n`` in all."""
+        if n is not None:
+            counts = [(int(d), 1) for d in self.rng.integers(0, self.params.districts, n)]
+        else:
+            k = self.rng.poisson(rate, districts.size)
+            counts = [(int(d), int(c)) for d, c in zip(districts, k) if c]
+        for d, c in counts:
+            for _ in range(c):
+                pool = self._free_vol_nodes[d] or next((v for v in self._free_vol_nodes.values() if v), None)
+                if not pool:
+                    return
+                self._add_volunteer(pool.pop(), d)
+
+    def _add_volunteer(self, node: int, district: int) -> None:
+        vol = self.vol
+        free = np.flatnonzero(~vol["active"])
+        if free.size == 0:
+            for k, v in vol.items():
+                vol[k] = np.concatenate([v, np.zeros_like(v)])
+            free = np.flatnonzero(~vol["active"])
+        row = int(free[0])
+        vol["active"][row] = True
+        vol["node"][row] = node
+        vol["district"][row] = district
+        vol["hours"][row] = self.params.volunteer_hours
+        vol["given"][row] = 0.0
+        self.volunteers[row] = Volunteer(self, row, self.space[node])
+
+    def retire_volunteers(self, rows: np.ndarray) -> None:
+        vol = self.vol
+        vol["active"][rows] = False
+        vol["given"][rows] = 0.0
+        lay = self.layout
+        for r in rows.tolist():
+            node = int(vol["node"][r])
+            if node >= lay.n_residents + lay.n_carers:
+                self._free_vol_nodes[int(lay.district[node])].append(node)
+            self.volunteers.pop(r).remove()
+
+    # ------------------------------------------------------------------ the week
+    def step(self) -> None:
+        """One week: the rules of ODD 7 in the order of ODD 1.3 'Process overview'."""
+        self.week = self.steps - 1
+        self._week_spend = self._week_admin = 0.0
+        self._week_escalations = 0
+        rules.need_dynamics(self)
+        rules.exits(self)
+        rules.volunteer_turnover(self)
+        rules.onset(self)
+        rules.plan_outreach(self)
+        rules.access(self)
+        rules.transfers(self)
+        carer_hours = rules.carer_capacity(self)
+        rules.plan_care(self, carer_hours)
+        rules.supply(self, carer_hours)
+        rules.carer_burden(self)
+        rules.money(self)
+        if self.week % 52 == 51:
+            rules.year_end(self)
+        self._report()
+        if self.check:
+            self.check_invariants()
+        self.datacollector.collect(self)
+        if self.steps >= self.n_weeks:
+            self.running = False
+
+    def run(self) -> CareModel:
+        """Run all ``years * 52`` weeks."""
+        while self.running:
+            self.step()
+        return self
+
+    def _report(self) -> None:
+        res, car = self.res, self.car
+        a = res["active"]
+        st = res["state"]
+        self.r_in_care = int(np.count_nonzero(st == IN_CARE))
+        self.r_with_need = int(np.count_nonzero(a))
+        self.r_waiting = int(np.count_nonzero((st >= APPLYING) & (st < IN_CARE)))
+        self.r_hidden = int(np.count_nonzero(st == HIDDEN))
+        self.r_formal = float(res["formal"].sum())
+        self.r_group = float(res["formal"][res["group"]].sum())
+        self.r_over = float((res["formal"] - res["formal_met"]).sum())
+        self.r_nb = float(self.nb_hours.sum())
+        self.r_outreach = float(self.provider_outreach_hours.sum() + self.municipal_outreach_hours)
+        self.r_informal = float(res["informal"].sum())
+        self.r_volunteer = float(res["volunteer"].sum())
+        care = st == IN_CARE
+        self.r_informal_care = float(res["informal"][care].sum())
+        self.r_volunteer_care = float(res["volunteer"][care].sum())
+        self.r_unmet = float(res["unmet"].sum())
+        self.r_need = float(res["need"][a].sum())
+        self.r_spend = self._week_spend
+        self.r_admin = self._week_admin
+        self.r_reserves = float(sum(pr.reserves for pr in self.providers))
+        giving = car["given"] > 0
+        self.r_carers_giving = int(np.count_nonzero(giving))
+        self.r_carers_over = int(np.count_nonzero(giving & car["over"]))
+        self.r_volunteers = int(np.count_nonzero(self.vol["active"]))
+        self.r_escalations = self._week_escalations
+        self.agent_steps += self.r_with_need + len(self.carers) + self.r_volunteers
+
+    # ------------------------------------------------------------ invariants (ODD 7.11)
+    def check_invariants(self, tol: float = 1e-6) -> None:
+        """Raise :class:`InvariantError` if an identity of ODD 7.11 fails this week."""
+        res, car, vol = self.res, self.car, self.vol
+        a = res["active"]
+        parts = res["formal_met"] + res["informal"] + res["volunteer"] + res["unmet"]
+        gap = np.abs(np.where(a, res["need"], 0.0) - parts)
+        _require(
+            gap.max(initial=0) <= tol,
+            f"week {self.week}: need != formal+informal+volunteer+unmet (off by {gap.max():.3g} h)",
+        )
+        for name in ("need", "formal", "formal_met", "informal", "volunteer", "unmet"):
+            _require(res[name].min(initial=0) >= -tol, f"week {self.week}: negative {name} hours")
+        _require(car["given"].min(initial=0) >= -tol, f"week {self.week}: negative carer hours")
+        over_car = (car["given"] - car["cap"]).max(initial=0)
+        _require(over_car <= tol, f"week {self.week}: a carer gave {over_car:.3g} h above capacity")
+        over_vol = (vol["given"] - vol["hours"]).max(initial=0)
+        _require(over_vol <= tol, f"week {self.week}: a volunteer gave {over_vol:.3g} h above capacity")
+        caps = self.week_capacity
+        _require(
+            np.all(self.staff_hours <= caps + tol),
+            f"week {self.week}: staff hours {self.staff_hours} exceed capacity {caps}",
+        )
+        vol_d = np.bincount(self.layout.district[: a.size], weights=res["volunteer"], minlength=self.params.districts)
+        given_d = np.bincount(vol["district"], weights=vol["given"], minlength=self.params.districts)
+        _require(np.allclose(vol_d, given_d, atol=1e-6), f"week {self.week}: volunteer hours given != received")
+        inf = np.bincount(car["slot"], weights=car["given"], minlength=a.size)
+        _require(np.allclose(inf, res["informal"], atol=1e-6), f"week {self.week}: carer hours given != received")
+        received = sum(pr.received_total for pr in self.providers) + self._retired_received
+        _require(
+            abs(self.municipality.paid_total - received) <= 1e-6 * max(1.0, abs(received)),
+            f"week {self.week}: municipality paid {self.municipality.paid_total:.2f} but providers received {received:.2f}",
+        )
+
+    _retired_received = 0.0
+
+    # ------------------------------------------------------------------ outputs
+    def client_table(self) -> pd.DataFrame:
+        """One row per client episode in the run (ended ones, then the still open)."""
+        open_idx = np.flatnonzero(self.res["active"])
+        if open_idx.size:
+            self._record(open_idx, "open")
+            recs = self._records
+            self._records = self._records[:-1]
+        else:
+            recs = self._records
+        if not recs:
+            return pd.DataFrame()
+        cols = {k: np.concatenate([r[k] for r in recs]) for k in recs[0]}
+        df = pd.DataFrame(cols)
+        weeks = np.maximum(df["weeks"].to_numpy(), 1)
+        out = pd.DataFrame(
+            {
+                "client_id": df["client_id"],
+                "slot": df["slot"],
+                "district": df["district"],
+                "start_week": df["start_week"],
+                "end_week": df["end_week"],
+                "end": df["end"].astype("string"),
+                "initial": df["initial"],
+                "entry_need": df["entry_need"],
+                "asked": df["asker"],
+                "reached": df["reached"],
+                "formal_hours": df["c_formal"] / weeks,
+                "group_hours": df["c_group"] / weeks,
+                "informal_hours": df["c_informal"] / weeks,
+                "volunteer_hours": df["c_volunteer"] / weeks,
+                "unmet_hours": df["c_unmet"] / weeks,
+                "need_hours": df["c_need"] / weeks,
+                "weeks": df["weeks"],
+                "weeks_waiting": df["wait"],
+                "underserved": df["under_ever"],
+                "escalated": df["escalated"],
+                "kpi": df["kpi"],
+                "networked": df["networked"],
+            }
+        )
+        return out.sort_values(["start_week", "client_id"], kind="stable").reset_index(drop=True)
+
+
+def _require(ok: bool, message: str) -> None:
+    if not ok:
+        raise InvariantError(message)
+
+
+def _altruism(mean: float, sd: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Provider altruism: Beta with the given mean and sd (ODD 5); constant when sd = 0."""
+    if sd == 0 or mean in (0.0, 1.0):
+        rng.random(n)  # keep the stream aligned whatever the spread
+        return np.full(n, float(mean))
+    var = min(sd**2, mean * (1 - mean) * 0.99)
+    k = mean * (1 - mean) / var - 1
+    return rng.beta(mean * k, (1 - mean) * k, n)

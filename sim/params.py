@@ -1,0 +1,796 @@
+"""The one declared parameter table, and the scenario built from it.
+
+Everything else is derived from :data:`PARAMS`: validation, TOML loading, the
+``care-sim`` flags and their ``--help`` text, and ``care-sim show``. A parameter has a
+name, a default, a unit, bounds, a one-line meaning and a source (a case in
+``cases.md``, a figure in ``calibration.md``, or "assumption" with its reason).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+FUNDING_MODELS = ("fee_for_service", "lump_sum", "subsidy")
+
+
+class ScenarioError(ValueError):
+    """Raised for bad scenario input: unknown keys, out-of-range or ill-typed values."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """One row of the parameter table."""
+
+    name: str
+    default: Any
+    unit: str
+    lo: float | None
+    hi: float | None
+    meaning: str
+    source: str
+    kind: type = float
+    choices: tuple[str, ...] | None = None
+    nullable: bool = False
+
+    def bounds_text(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        if self.kind is bool:
+            return "true or false"
+        return f"[{self.lo:g}, {self.hi:g}]"
+
+    def check(self, value: Any) -> Any:
+        """Return ``value`` coerced to this parameter's type, or raise ScenarioError."""
+        if value is None:
+            if self.nullable:
+                return None
+            raise ScenarioError(f"{self.name}: a value is required ({self.bounds_text()})")
+        if self.kind is bool:
+            if isinstance(value, str) and value.lower() in ("true", "1", "yes", "on"):
+                return True
+            if isinstance(value, str) and value.lower() in ("false", "0", "no", "off"):
+                return False
+            if isinstance(value, bool | int) and value in (0, 1):
+                return bool(value)
+            raise ScenarioError(f"{self.name} = {value!r} is not true or false")
+        if self.choices:
+            if value not in self.choices:
+                hint = difflib.get_close_matches(str(value), self.choices, n=1)
+                extra = f"; did you mean {hint[0]!r}?" if hint else ""
+                raise ScenarioError(f"{self.name} = {value!r} is not allowed: {self.bounds_text()}{extra}")
+            return value
+        try:
+            if self.kind is int:
+                if isinstance(value, float) and not value.is_integer():
+                    raise ValueError
+                num = int(value)
+            else:
+                num = float(value)
+        except (TypeError, ValueError):
+            raise ScenarioError(
+                f"{self.name} = {value!r} is not a {'whole number' if self.kind is int else 'number'}"
+                f" (allowed: {self.bounds_text()} {self.unit})"
+            ) from None
+        if isinstance(value, bool) or not math.isfinite(num) or not (self.lo <= num <= self.hi):
+            raise ScenarioError(f"{self.name} = {value!r} is out of range: allowed {self.bounds_text()} {self.unit}")
+        return num
+
+
+_CBS = "calibration.md"
+P = Param
+#: The parameter table. Order is the order of ``care-sim show`` and ``--help``.
+PARAMS: tuple[Param, ...] = (
+    # --- town and run -----------------------------------------------------------------
+    P(
+        "population",
+        20_000,
+        "inhabitants",
+        1_000,
+        5_000_000,
+        "inhabitants of the town",
+        "assumption: a small Dutch town for fast demos (model-brief.md 'default')",
+        int,
+    ),
+    P(
+        "years",
+        10,
+        "years",
+        1,
+        50,
+        "simulated years (52 weekly steps each)",
+        "assumption: a decade shows year-end adaptation and need growth",
+        int,
+    ),
+    P(
+        "funding",
+        "fee_for_service",
+        "",
+        None,
+        None,
+        "how the municipality pays providers",
+        "cases.md, cross-case table",
+        str,
+        FUNDING_MODELS,
+    ),
+    P(
+        "districts",
+        2,
+        "districts",
+        1,
+        100,
+        "districts in the town",
+        "assumption: Lelystad has 4 of ~20,000 inhabitants (cases.md)",
+        int,
+    ),
+    P("neighbourhoods_per_district", 4, "neighbourhoods", 1, 200, "neighbourhoods in each district", "assumption", int),
+    P(
+        "at_risk_share",
+        0.06,
+        "share of inhabitants",
+        0.005,
+        0.5,
+        "residents who may develop a support need (the network's residents)",
+        "assumption: 8% of adults report unmet need (SCP 2015, calibration.md)",
+    ),
+    P(
+        "ties_per_resident",
+        6,
+        "ties",
+        2,
+        30,
+        "social ties per resident (even)",
+        "assumption: small-world neighbourhood network (Watts-Strogatz)",
+        int,
+    ),
+    P("tie_rewiring", 0.1, "probability", 0.0, 1.0, "chance that a tie leaves the neighbourhood", "assumption"),
+    # --- need ------------------------------------------------------------------------
+    P(
+        "onset_per_year",
+        0.2,
+        "per resident-year",
+        0.0,
+        5.0,
+        "yearly chance that an at-risk resident develops a support need",
+        "calibrated: gives 12-26 clients per 1,000 inhabitants (calibration.md)",
+    ),
+    P(
+        "need_growth_per_year",
+        0.02,
+        "per year",
+        -0.2,
+        0.5,
+        "yearly growth of onset rate and need at onset (ageing)",
+        "calibration.md: 60+ population grew 8% in four years (CBS 2023)",
+    ),
+    P(
+        "need_scale_hours",
+        5.0,
+        "hours/week",
+        0.5,
+        100.0,
+        "median need of a client with the lowest self-reliance (score 1)",
+        "calibrated: carers give ~12 h/week (CBS 2022)",
+    ),
+    P(
+        "carer_need_factor",
+        5.0,
+        "multiplier",
+        1.0,
+        20.0,
+        "need scale of residents with a carer against those without",
+        "assumption: heavy needs draw informal care; heavily burdened carers give 23-28 h (RIVM 2012)",
+    ),
+    P("need_scale_sd", 0.3, "log-sd", 0.0, 2.0, "spread of need between clients", "assumption: right-skewed need"),
+    P(
+        "entry_self_reliance",
+        2.6,
+        "score 1-5",
+        1.0,
+        5.0,
+        "mean self-reliance when a need starts",
+        "assumption: self-reliance matrix mid-low",
+    ),
+    P(
+        "deterioration_per_week",
+        0.012,
+        "score/week",
+        0.0,
+        0.5,
+        "weekly loss of self-reliance when no need is met",
+        "calibrated: mean episode 1-2 years",
+    ),
+    P(
+        "recovery_per_week",
+        0.012,
+        "score/week",
+        0.0,
+        0.5,
+        "weekly gain of self-reliance when all need is met",
+        "calibrated, as above",
+    ),
+    P(
+        "self_reliance_noise",
+        0.06,
+        "score/week",
+        0.0,
+        1.0,
+        "weekly random change in self-reliance (shocks)",
+        "assumption",
+    ),
+    P(
+        "recovery_self_reliance",
+        4.2,
+        "score 1-5",
+        2.0,
+        5.0,
+        "self-reliance at which a client no longer needs support",
+        "assumption",
+    ),
+    P(
+        "mortality_per_year",
+        0.04,
+        "per client-year",
+        0.0,
+        1.0,
+        "yearly death rate of clients",
+        "assumption: adult Wmo clients, mostly elderly",
+    ),
+    P(
+        "escalation_per_year",
+        0.02,
+        "per client-year",
+        0.0,
+        1.0,
+        "yearly escalation rate to residential or specialist care with all need met",
+        "assumption",
+    ),
+    P(
+        "escalation_unmet_factor",
+        6.0,
+        "multiplier",
+        0.0,
+        100.0,
+        "how much recent unmet need multiplies the escalation rate (x(1+f*unmet share))",
+        "assumption: prevention protects (model-brief.md process 1)",
+    ),
+    # --- access ----------------------------------------------------------------------
+    P(
+        "non_asker_share",
+        0.25,
+        "share",
+        0.0,
+        1.0,
+        "residents who never ask for help themselves",
+        "assumption: 400,000 of 670,000 in need get no help (SCP 2015)",
+    ),
+    P(
+        "assessment_queue",
+        True,
+        "",
+        None,
+        None,
+        "fee-for-service clients wait for a municipal assessment",
+        "cases.md (indicatie); Alphen 6-8 weeks before the lump sum",
+        bool,
+    ),
+    P(
+        "assessments_per_week_per_10k",
+        1.8,
+        "assessments/week per 10,000 inh.",
+        0.01,
+        1000.0,
+        "municipal assessment capacity",
+        "calibrated: wait under fee-for-service 6-11 weeks",
+    ),
+    P(
+        "assessment_decision_weeks",
+        2,
+        "weeks",
+        0,
+        52,
+        "weeks from assessment to decision",
+        "Wmo 2015: 2 weeks to decide",
+        int,
+    ),
+    P(
+        "indication_headroom",
+        0.25,
+        "share",
+        0.0,
+        2.0,
+        "hours indicated above the assessed formal need (rounding up to hour bands)",
+        "assumption: indications are set in bands",
+    ),
+    P(
+        "max_formal_hours",
+        4.0,
+        "hours/week",
+        0.0,
+        40.0,
+        "most formal support hours a client can use in a week",
+        "assumption: beyond this, residential care applies",
+    ),
+    P(
+        "network_signal_per_week",
+        0.004,
+        "per active tie-week",
+        0.0,
+        1.0,
+        "chance a tie in contact with care notices a non-asker each week",
+        "assumption",
+    ),
+    P(
+        "outreach",
+        False,
+        "",
+        None,
+        None,
+        "the municipality funds an outreach team",
+        "cases.md Alphen: bemoeizorg added later",
+        bool,
+    ),
+    P(
+        "outreach_hours_per_10k",
+        10.0,
+        "hours/week per 10,000 inh.",
+        0.0,
+        1000.0,
+        "size of the municipal outreach team",
+        "assumption",
+    ),
+    P(
+        "outreach_finds_per_hour",
+        0.05,
+        "non-askers/hour",
+        0.0,
+        10.0,
+        "non-askers found per outreach hour when all are still hidden",
+        "assumption",
+    ),
+    P(
+        "provider_outreach_share",
+        0.02,
+        "share of staff capacity",
+        0.0,
+        0.5,
+        "most staff time a provider may spend on outreach when it pays off",
+        "assumption",
+    ),
+    P(
+        "planning_weeks",
+        52,
+        "weeks",
+        1,
+        520,
+        "horizon over which a provider values network-building and outreach",
+        "assumption: yearly contracts and budgets",
+        int,
+    ),
+    # --- informal care and volunteers -------------------------------------------------
+    P(
+        "carer_probability",
+        0.6,
+        "probability",
+        0.0,
+        1.0,
+        "chance an at-risk resident has an informal carer",
+        "assumption: 13% of adults are carers (CBS 2022)",
+    ),
+    P("carer_hours", 18.0, "hours/week", 0.0, 80.0, "mean hours a carer can give", "CBS 2022: 12 h/week on average"),
+    P(
+        "carer_tolerance_hours",
+        12.0,
+        "hours/week",
+        1.0,
+        80.0,
+        "mean sustained hours above which a carer is overburdened",
+        "RIVM 2012: heavily burdened carers give 23-28 h, others 8-9 h",
+    ),
+    P(
+        "carer_dropout_per_week",
+        0.03,
+        "per week",
+        0.0,
+        1.0,
+        "chance an overburdened carer stops caring that week",
+        "assumption",
+    ),
+    P(
+        "carer_support_relief",
+        0.3,
+        "share",
+        0.0,
+        1.0,
+        "burden reduction for carers of clients with network support",
+        "assumption",
+    ),
+    P(
+        "volunteers_per_1000",
+        1.5,
+        "per 1,000 inh.",
+        0.0,
+        100.0,
+        "care volunteers at the start",
+        "calibration.md: 6.8% volunteer in care; Alphen 600",
+    ),
+    P("volunteer_hours", 3.0, "hours/week", 0.0, 40.0, "hours a volunteer gives", "assumption"),
+    P("volunteer_years", 3.0, "years", 0.1, 50.0, "mean time a volunteer stays", "assumption"),
+    P(
+        "volunteer_recruits_per_hour",
+        0.05,
+        "volunteers/hour",
+        0.0,
+        10.0,
+        "volunteers recruited per staff hour of network-building",
+        "assumption",
+    ),
+    P(
+        "reciprocity_rate",
+        0.1,
+        "probability",
+        0.0,
+        1.0,
+        "chance that a client who recovers with network support becomes a volunteer",
+        "cases.md Alphen: reciprocity",
+    ),
+    P(
+        "network_build_hours",
+        4.0,
+        "staff hours",
+        0.0,
+        100.0,
+        "staff hours spent once to mobilise a client's network",
+        "assumption",
+    ),
+    P(
+        "network_support_hours",
+        2.0,
+        "hours/week",
+        0.0,
+        40.0,
+        "volunteer hours a networked client can get",
+        "assumption",
+    ),
+    # --- providers and the incentive core --------------------------------------------
+    P("providers", 4, "providers", 1, 500, "providers contracted by the municipality", "assumption", int),
+    P(
+        "provider_altruism",
+        0.6,
+        "weight 0-1",
+        0.0,
+        1.0,
+        "mean weight a provider puts on client benefit against its margin",
+        "Hennig-Schmidt et al. 2011: substantial, varied altruism",
+    ),
+    P(
+        "provider_altruism_sd",
+        0.15,
+        "weight",
+        0.0,
+        0.5,
+        "spread of altruism between providers",
+        "Brosig-Koch et al. 2016: large variation",
+    ),
+    P(
+        "client_benefit_eur_per_hour",
+        60.0,
+        "EUR/hour",
+        1.0,
+        1000.0,
+        "value the provider puts on a client's first hour of support",
+        "assumption: equal to the hourly price",
+    ),
+    P(
+        "hourly_price_eur",
+        60.0,
+        "EUR/hour",
+        0.0,
+        500.0,
+        "fee-for-service price of an hour of individual support",
+        "calibration.md: EUR 52-66 (Zeist, Westerveld, Meerinzicht)",
+    ),
+    P(
+        "hourly_cost_eur",
+        52.0,
+        "EUR/hour",
+        1.0,
+        500.0,
+        "provider's cost of a staff hour",
+        "assumption: ~87% of the price",
+    ),
+    P(
+        "group_price_eur",
+        9.6,
+        "EUR/client-hour",
+        0.0,
+        200.0,
+        "fee-for-service price of a client-hour of group day activity",
+        "calibration.md: Meerinzicht 2023",
+    ),
+    P("group_size", 8, "clients/staff hour", 1, 50, "clients per staff member in a group", "assumption", int),
+    P(
+        "transport_eur_per_day",
+        15.0,
+        "EUR/day",
+        0.0,
+        200.0,
+        "transport to a day activity of 4 hours, paid per day",
+        "calibration.md: Westerveld 2023",
+    ),
+    P(
+        "group_suitable_share",
+        0.6,
+        "share",
+        0.0,
+        1.0,
+        "clients for whom group activity can replace individual support",
+        "assumption",
+    ),
+    P("staff_headroom", 0.15, "share", 0.0, 5.0, "staff capacity kept above expected demand", "assumption"),
+    P(
+        "capacity_adjust_per_year",
+        0.2,
+        "share/year",
+        0.0,
+        1.0,
+        "largest yearly change of a provider's staff capacity",
+        "assumption",
+    ),
+    P(
+        "reserves_share",
+        0.1,
+        "share of revenue",
+        0.0,
+        5.0,
+        "starting reserves as a share of a year's expected revenue",
+        "assumption",
+    ),
+    P(
+        "transfer_weeks",
+        6,
+        "weeks",
+        0,
+        104,
+        "weeks a bankrupt provider's clients wait for a new provider",
+        "assumption",
+        int,
+    ),
+    # --- contract and money ------------------------------------------------------------
+    P(
+        "lump_sum_eur",
+        None,
+        "EUR/year",
+        0.0,
+        1e11,
+        "annual lump sum (default: baseline clients x baseline hours x price)",
+        "cases.md Alphen: about EUR 7m/year",
+        float,
+        None,
+        True,
+    ),
+    P(
+        "baseline_clients_per_1000",
+        18.0,
+        "per 1,000 inh.",
+        0.0,
+        200.0,
+        "clients the budget is set for",
+        "calibration.md: 12-26 per 1,000",
+    ),
+    P(
+        "baseline_formal_hours",
+        1.6,
+        "hours/client-week",
+        0.0,
+        40.0,
+        "formal hours per client the budget is set for",
+        "calibration.md: EUR 3,000-6,000 per client-year",
+    ),
+    P(
+        "lump_sum_discount",
+        0.05,
+        "share",
+        0.0,
+        1.0,
+        "discount on the lump sum against the baseline",
+        "cases.md Alphen: one percentage discount",
+    ),
+    P(
+        "kpi_target",
+        0.75,
+        "share",
+        0.0,
+        1.0,
+        "target share of clients improved or stable after 26 weeks",
+        "cases.md Alphen: 75%",
+    ),
+    P(
+        "kpi_penalty_share",
+        0.03,
+        "share of lump sum",
+        0.0,
+        1.0,
+        "lump sum withheld at year end when the KPI misses its target (0: no consequence)",
+        "assumption",
+    ),
+    P(
+        "subsidy_reclaim_share",
+        1.0,
+        "share",
+        0.0,
+        1.0,
+        "share of a subsidy surplus reclaimed at year end",
+        "cases.md Harderwijk",
+    ),
+    P(
+        "assessment_cost_eur",
+        600.0,
+        "EUR/assessment",
+        0.0,
+        10_000.0,
+        "municipal cost of an assessment",
+        "assumption: kitchen-table talk plus decision",
+    ),
+    P(
+        "invoice_cost_eur",
+        12.0,
+        "EUR/client-month",
+        0.0,
+        1_000.0,
+        "admin cost of an invoice line under fee-for-service",
+        "assumption; cases.md Zaltbommel: fewer product codes, less admin",
+    ),
+    P(
+        "monitoring_cost_share",
+        0.015,
+        "share of budget",
+        0.0,
+        1.0,
+        "yearly cost of contract monitoring and KPI reports",
+        "assumption; cases.md Lelystad: extra bureaucracy",
+    ),
+)
+del P
+
+PARAM_BY_NAME: dict[str, Param] = {p.name: p for p in PARAMS}
+
+
+class Scenario(Mapping):
+    """A validated, immutable set of parameter values.
+
+    Read values as attributes (``sc.population``) or as a mapping (``sc["population"]``).
+    Use :meth:`replace` to get a changed copy.
+    """
+
+    __slots__ = ("_values", "name")
+
+    def __init__(self, values: Mapping[str, Any] | None = None, name: str = "custom"):
+        merged = {p.name: p.default for p in PARAMS}
+        merged.update(validate(values or {}))
+        object.__setattr__(self, "_values", merged)
+        object.__setattr__(self, "name", name)
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self._values[key]
+        except KeyError:
+            raise AttributeError(_unknown_message(key)) from None
+
+    def __setattr__(self, key, value):
+        raise AttributeError("a Scenario is immutable; use scenario.replace(key=value)")
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values[key]
+
+    def __iter__(self):
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __repr__(self) -> str:
+        changed = {k: v for k, v in self._values.items() if PARAM_BY_NAME[k].default != v}
+        return f"Scenario({self.name!r}, {changed})"
+
+    def __reduce__(self):
+        return (Scenario, (dict(self._values), self.name))
+
+    def replace(self, **overrides: Any) -> Scenario:
+        """Return a copy with ``overrides`` applied (validated)."""
+        return Scenario({**self._values, **overrides}, self.name)
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self._values)
+
+    @property
+    def effective_lump_sum_eur(self) -> float:
+        """The annual lump sum: the declared value, or the baseline-need default."""
+        if self.lump_sum_eur is not None:
+            return float(self.lump_sum_eur)
+        return baseline_budget_eur(self) * (1.0 - self.lump_sum_discount)
+
+
+def baseline_budget_eur(sc: Scenario) -> float:
+    """The yearly budget implied by the scenario's baseline need (ODD 7.9)."""
+    clients = sc.baseline_clients_per_1000 * sc.population / 1000.0
+    return clients * sc.baseline_formal_hours * 52.0 * sc.hourly_price_eur
+
+
+def _unknown_message(key: str) -> str:
+    hint = difflib.get_close_matches(key, PARAM_BY_NAME, n=1, cutoff=0.6)
+    extra = f"; did you mean {hint[0]!r}?" if hint else "; `care-sim show default` lists them"
+    return f"unknown parameter {key!r}{extra}"
+
+
+def validate(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Check every key and value; return them coerced. Raises ScenarioError."""
+    out = {}
+    for key, value in values.items():
+        if key not in PARAM_BY_NAME:
+            raise ScenarioError(_unknown_message(key))
+        out[key] = PARAM_BY_NAME[key].check(value)
+    return out
+
+
+def _scenario_dir():
+    return resources.files("sim") / "scenarios"
+
+
+def list_scenarios() -> list[str]:
+    """Names of the scenarios shipped with the package, ``default`` first."""
+    names = sorted(f.name[:-5] for f in _scenario_dir().iterdir() if f.name.endswith(".toml"))
+    return sorted(names, key=lambda n: n != "default")
+
+
+def scenario_description(name: str) -> str:
+    """The one-line description at the top of a shipped scenario file."""
+    return _read_toml(_scenario_dir() / f"{name}.toml").get("description", "")
+
+
+def _read_toml(path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    return data
+
+
+def load_scenario(name_or_path: str | Path | Scenario = "default", **overrides: Any) -> Scenario:
+    """Load a shipped scenario by name, or a TOML file by path, and apply overrides.
+
+    A scenario file holds ``description = "..."`` and a ``[params]`` table; keys not set
+    keep their defaults from the parameter table.
+
+    Raises:
+        ScenarioError: unknown scenario, unknown key or bad value.
+    """
+    if isinstance(name_or_path, Scenario):
+        return name_or_path.replace(**overrides)
+    text = str(name_or_path)
+    if text.endswith(".toml") or Path(text).is_file():
+        path = Path(text)
+        if not path.is_file():
+            raise ScenarioError(f"scenario file {text!r} does not exist")
+        data, name = _read_toml(path), path.stem
+    else:
+        names = list_scenarios()
+        if text not in names:
+            hint = difflib.get_close_matches(text, names, n=1)
+            extra = f"; did you mean {hint[0]!r}?" if hint else ""
+            raise ScenarioError(f"unknown scenario {text!r}: choose from {', '.join(names)}{extra}")
+        data, name = _read_toml(_scenario_dir() / f"{text}.toml"), text
+    unknown = set(data) - {"description", "params"}
+    if unknown:
+        raise ScenarioError(f"{text}: unknown top-level key(s) {sorted(unknown)}; use description and [params]")
+    try:
+        return Scenario({**data.get("params", {}), **overrides}, name)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{name}: {exc}") from None

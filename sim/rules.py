@@ -1,0 +1,474 @@
+"""The weekly rules, each on whole columns (ODD 7, 'Submodels').
+
+Each function takes the model ``m`` and changes its columns ``m.res`` (at-risk
+residents, one row per network slot), ``m.car`` (informal carers) and ``m.vol``
+(volunteers). Per-agent Python runs only for the few residents with an event this week
+(a need starting or ending, an assessment) and for the providers. The docstring of each
+rule names the ODD section it implements; ``docs/odd.md`` names the rule back.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .funding import HOURS_PER_DAY_ACTIVITY, optimal_hours
+
+# Resident states (ODD 2.1)
+NONE, HIDDEN, APPLYING, QUEUED, DECIDING, IN_CARE, TRANSFER = range(7)
+UNDERSERVED_UNMET = 0.25  # over 25% of need unmet counts as an underserved week
+UNDERSERVED_RUN = 4  # weeks in a row
+KPI_WEEKS = 26
+KPI_TOLERANCE = 0.1  # self-reliance may drop this much and still count as stable
+EMA_WEEKS = 8  # memory of carer burden and of unmet need
+
+
+def _weekly(rate_per_year):
+    """Chance per week of an event with the given yearly rate."""
+    return 1.0 - np.exp(-np.asarray(rate_per_year) / 52.0)
+
+
+def onset(m) -> np.ndarray:
+    """ODD 7.1 'Onset': at-risk residents without a need may develop one.
+
+    The weekly chance grows with ``need_growth_per_year`` (ageing); so does the need
+    scale of new episodes. Askers apply at once; non-askers stay hidden.
+    """
+    p, res = m.params, m.res
+    growth = (1.0 + p.need_growth_per_year) ** (m.week / 52.0)
+    free = ~res["active"]
+    new = free & (m.rng.random(res["active"].size) < _weekly(p.onset_per_year * res["risk"] * growth))
+    idx = np.flatnonzero(new)
+    if idx.size:
+        m.start_episodes(idx, growth)
+    return idx
+
+
+def need_dynamics(m) -> None:
+    """ODD 7.2 'Need dynamics': self-reliance moves with met need; need follows it.
+
+    A week with all need met raises self-reliance by ``recovery_per_week``, a week with
+    none met lowers it by ``deterioration_per_week``; a random shock is added. Need is
+    ``scale * (5 - self_reliance) / 4`` hours a week.
+    """
+    p, res = m.params, m.res
+    a = np.flatnonzero(res["active"])
+    if a.size == 0:
+        return
+    need = res["need"][a]
+    met = np.where(need > 0, 1.0 - res["unmet"][a] / np.maximum(need, 1e-12), 1.0)
+    shock = m.rng.normal(0.0, p.self_reliance_noise, a.size)
+    sr = res["sr"][a] + p.recovery_per_week * met - p.deterioration_per_week * (1.0 - met) + shock
+    res["sr"][a] = np.clip(sr, 1.0, 5.0)
+    res["need"][a] = res["scale"][a] * (5.0 - res["sr"][a]) / 4.0
+    res["unmet_ema"][a] += (1.0 - met - res["unmet_ema"][a]) / EMA_WEEKS
+
+
+def exits(m) -> None:
+    """ODD 7.3 'Exits': recovery, death and escalation end an episode.
+
+    Recovery when self-reliance reaches ``recovery_self_reliance``. Escalation to
+    residential or specialist care has a yearly rate ``escalation_per_year`` multiplied by
+    ``1 + escalation_unmet_factor * recent unmet share``: this is where prevention pays.
+    """
+    p, res = m.params, m.res
+    a = np.flatnonzero(res["active"])
+    if a.size == 0:
+        return
+    u = m.rng.random((2, a.size))
+    recovered = res["sr"][a] >= p.recovery_self_reliance
+    died = ~recovered & (u[0] < _weekly(p.mortality_per_year))
+    esc_rate = p.escalation_per_year * (1.0 + p.escalation_unmet_factor * res["unmet_ema"][a])
+    escalated = ~recovered & ~died & (u[1] < _weekly(esc_rate))
+    if escalated.any():
+        res["escalated"][a[escalated]] = True
+    for mask, how in ((recovered, "recovered"), (died, "died"), (escalated, "escalated")):
+        if mask.any():
+            m.end_episodes(a[mask], how)
+
+
+def network_signals(m) -> np.ndarray:
+    """ODD 7.4.1 'Network signals': ties in contact with care notice hidden non-askers.
+
+    Contact nodes are clients in care, carers giving care and active volunteers. A hidden
+    client with ``k`` such ties is noticed with chance ``1 - (1 - s)**k`` a week, where
+    ``s`` is ``network_signal_per_week``. The tie counts are one sparse matrix product.
+    """
+    res = m.res
+    hidden = np.flatnonzero(res["state"] == HIDDEN)
+    if hidden.size == 0 or m.params.network_signal_per_week == 0:
+        return hidden[:0]
+    contact = np.zeros(m.layout.adjacency.shape[0], dtype=np.float32)
+    contact[: res["state"].size] = res["state"] == IN_CARE
+    car = m.car
+    contact[m.layout.carer_nodes] = car["given"] > 0
+    va = m.vol["active"]
+    contact[m.vol["node"][va]] = 1.0
+    ties = m.layout.adjacency[hidden] @ contact
+    p = 1.0 - (1.0 - m.params.network_signal_per_week) ** ties
+    return hidden[m.rng.random(hidden.size) < p]
+
+
+def outreach(m) -> np.ndarray:
+    """ODD 7.4.2 'Outreach': outreach hours find hidden non-askers.
+
+    Hours come from the municipal team (if ``outreach``) and from providers that chose
+    outreach (``plan_outreach``). Each hour finds ``outreach_finds_per_hour`` people while
+    many are hidden: each hidden client is found with chance ``1 - exp(-H f / U)``.
+    """
+    res = m.res
+    hidden = np.flatnonzero(res["state"] == HIDDEN)
+    hours = m.municipal_outreach_hours + m.provider_outreach_hours.sum()
+    if hidden.size == 0 or hours <= 0:
+        return hidden[:0]
+    p = 1.0 - np.exp(-hours * m.params.outreach_finds_per_hour / hidden.size)
+    return hidden[m.rng.random(hidden.size) < p]
+
+
+def access(m) -> None:
+    """ODD 7.4 'Access': askers apply; found non-askers join them; the queue is served.
+
+    Where the payment terms need an assessment and ``assessment_queue`` is on, applicants
+    wait in the municipality's FIFO queue; its weekly capacity is
+    ``assessments_per_week_per_10k``; a decision follows ``assessment_decision_weeks``
+    later. Otherwise the provider takes the client in at once.
+    """
+    res, p = m.res, m.params
+    found = np.union1d(network_signals(m), outreach(m))
+    if found.size:
+        res["state"][found] = APPLYING
+        res["ask_week"][found] = m.week
+        res["reached"][found] = True
+    applying = np.flatnonzero(res["state"] == APPLYING)
+    if m.uses_queue:
+        res["state"][applying] = QUEUED
+        m.municipality.queue.extend(zip(applying.tolist(), res["episode"][applying].tolist()))
+        serve_queue(m)
+        due = np.flatnonzero((res["state"] == DECIDING) & (res["decide_week"] <= m.week))
+        m.admit(due)
+    else:
+        m.admit(applying)
+
+
+def serve_queue(m) -> None:
+    """ODD 7.4.3 'Assessment': the municipality assesses the first clients in its queue.
+
+    The entitlement is the client's formal need (need net of carer and volunteer help)
+    plus ``indication_headroom``, capped at ``max_formal_hours``. Each assessment costs
+    ``assessment_cost_eur``.
+    """
+    res, p, queue = m.res, m.params, m.municipality.queue
+    capacity = m.assessment_capacity
+    n = int(capacity) + int(m.rng.random() < capacity - int(capacity))
+    taken = []
+    while queue and len(taken) < n:
+        slot, ep = queue.pop(0)
+        if res["active"][slot] and res["episode"][slot] == ep and res["state"][slot] == QUEUED:
+            taken.append(slot)
+    if not taken:
+        return
+    idx = np.asarray(taken)
+    res["state"][idx] = DECIDING
+    res["decide_week"][idx] = m.week + p.assessment_decision_weeks
+    assess(m, idx)
+
+
+def assess(m, idx) -> None:
+    """ODD 7.4.3: set the entitlement of the residents ``idx`` and book its cost."""
+    p, res = m.params, m.res
+    formal_need = np.clip(res["need"][idx] - m.expected_help(idx), 0.0, p.max_formal_hours)
+    res["entitlement"][idx] = np.minimum(formal_need * (1.0 + p.indication_headroom), p.max_formal_hours)
+    m.book_admin(idx.size * p.assessment_cost_eur)
+
+
+def transfers(m) -> None:
+    """ODD 7.10.3 'Transfer': clients of a bankrupt provider wait, then get a new owner."""
+    res = m.res
+    t = np.flatnonzero(res["state"] == TRANSFER)
+    if t.size == 0:
+        return
+    res["transfer_left"][t] -= 1
+    done = t[res["transfer_left"][t] <= 0]
+    if done.size and m.active_provider_shares().sum() > 0:
+        res["state"][done] = IN_CARE
+        res["owner"][done] = m.draw_owners(done.size)
+
+
+def carer_capacity(m) -> np.ndarray:
+    """ODD 7.5 'Informal capacity': hours each resident's carers can give this week.
+
+    Overburdened carers give 25% less. Returns hours per resident slot.
+    """
+    car = m.car
+    cap = car["cap0"] * np.where(car["over"], 0.75, 1.0) * car["active"]
+    car["cap"] = cap
+    return np.bincount(car["slot"], weights=cap, minlength=m.res["active"].size)
+
+
+def plan_care(m, carer_hours: np.ndarray) -> None:
+    """ODD 7.6 'Provider decision': hours and modality for every client in care.
+
+    For each client the owner maximises ``U(e)`` (ODD 7.6.1) given its net money per hour
+    ``mu`` under the payment terms (ODD 7.6.2), choosing group over individual care when
+    group pays more per hour (7.6.3). Under fee-for-service the entitlement caps hours.
+    Staff capacity rations all plans of a provider in proportion (7.6.4).
+    """
+    p, res = m.params, m.res
+    c = np.flatnonzero(res["state"] == IN_CARE)
+    res["formal"][:] = 0.0
+    res["group"][:] = False
+    nprov = len(m.providers)
+    m.nb_hours = np.zeros(nprov)
+    m.week_capacity = np.array([pr.capacity for pr in m.providers])
+    if c.size == 0:
+        m.staff_hours = np.zeros(nprov)
+        return
+    owner = res["owner"][c]
+    alpha = m.altruism[owner]
+    mu_ind, mu_grp = m.provider_margins()
+    mi, mg = mu_ind[owner], mu_grp[owner]
+    group = res["group_ok"][c] & (mg > mi)
+    mu = np.where(group, mg, mi)
+    r = np.clip(
+        res["need"][c] - np.minimum(carer_hours[c], res["need"][c]) - res["volunteer"][c], 0.0, p.max_formal_hours
+    )
+    e = optimal_hours(r, alpha, mu, p.client_benefit_eur_per_hour, cap=p.max_formal_hours)
+    if m.terms.needs_assessment:
+        e = np.minimum(e, res["entitlement"][c])
+    nb = network_building(m, c, r, e, alpha, mu, owner)
+    staff = np.where(group, e / p.group_size, e)
+    demand = np.bincount(owner, weights=staff, minlength=nprov) + np.bincount(owner, weights=nb, minlength=nprov)
+    m.week_capacity = np.array([pr.capacity for pr in m.providers])
+    cap = m.week_capacity - m.provider_outreach_hours
+    scale = np.where(demand > cap, cap / np.maximum(demand, 1e-12), 1.0)
+    e, nb, staff = e * scale[owner], nb * scale[owner], staff * scale[owner]
+    res["formal"][c] = e
+    res["group"][c] = group
+    m.nb_hours = np.bincount(owner, weights=nb, minlength=nprov)
+    m.staff_hours = np.bincount(owner, weights=staff, minlength=nprov) + m.nb_hours + m.provider_outreach_hours
+    m.mu_client = (owner, mu, r, e)
+
+
+def network_building(m, c, r, e, alpha, mu, owner) -> np.ndarray:
+    """ODD 7.6.5 'Network-building': a one-off investment in a client's network.
+
+    The provider spends ``network_build_hours`` to link a client to volunteers when
+    ``(1-a) * (-mu * v * D - k * h) + a * b * min(v, r - e) * D > 0``: ``v`` is
+    ``network_support_hours`` of volunteer help that will replace formal hours over the
+    ``planning_weeks`` horizon ``D``, ``k`` the money cost of an unbilled staff hour and
+    ``b`` the client benefit of an hour. Volunteers must be active in the district.
+    Each hour spent recruits ``volunteer_recruits_per_hour`` new volunteers.
+    """
+    p, res = m.params, m.res
+    nb = np.zeros(c.size)
+    cand = ~res["networked"][c]
+    if not cand.any() or p.network_build_hours == 0:
+        return nb
+    v, horizon, h = p.network_support_hours, p.planning_weeks, p.network_build_hours
+    unbilled = m.unbilled_cost_per_hour()[owner]
+    gap = np.maximum(r - e, 0.0)
+    gain = (1 - alpha) * (-mu * v * horizon - unbilled * h) + alpha * p.client_benefit_eur_per_hour * np.minimum(
+        v, gap
+    ) * horizon
+    go = cand & (gain > 0)
+    if go.any():
+        idx = c[go]
+        res["networked"][idx] = True
+        nb[go] = h
+        m.recruit_volunteers(m.layout.district[idx], p.volunteer_recruits_per_hour * h)
+    return nb
+
+
+def plan_outreach(m) -> None:
+    """ODD 7.6.6 'Provider outreach': spend staff time finding non-askers when it pays.
+
+    A found client is worth ``D * (a * b * r/2 + (1-a) * mu * e)`` to the provider (the
+    client's benefit at the optimum and the money on the hours it will give, over the
+    ``planning_weeks`` horizon, at last week's average ``r``, ``e`` and ``mu``). An hour
+    finds ``outreach_finds_per_hour`` clients and costs ``(1-a) * k``. The provider
+    spends ``provider_outreach_share`` of its capacity on outreach when the value exceeds
+    the cost, else none.
+    """
+    p = m.params
+    hours = np.zeros(len(m.providers))
+    if m.mu_client is not None and p.provider_outreach_share > 0:
+        owner, mu, r, e = m.mu_client
+        n = np.maximum(np.bincount(owner, minlength=hours.size), 1)
+        mean = [np.bincount(owner, weights=x, minlength=hours.size) / n for x in (mu, r, e)]
+        a = m.altruism
+        value = p.planning_weeks * (a * p.client_benefit_eur_per_hour * mean[1] / 2 + (1 - a) * mean[0] * mean[2])
+        cost = (1 - a) * m.unbilled_cost_per_hour()
+        go = (p.outreach_finds_per_hour * value > cost) & ~m.bankrupt_mask()
+        caps = np.array([pr.capacity for pr in m.providers])
+        hours = np.where(go, p.provider_outreach_share * caps, 0.0)
+    m.provider_outreach_hours = hours
+
+
+def supply(m, carer_hours: np.ndarray) -> None:
+    """ODD 7.7 'Supply': formal, informal and volunteer hours meet need; the rest is unmet.
+
+    Formal care counts first up to need (hours above need are over-provision); carers give
+    what is left up to their capacity, so extra formal hours crowd informal care out;
+    volunteers serve networked clients in their district, rationed by the district's
+    volunteer hours; what is left is unmet. Need = formal + informal + volunteer + unmet.
+    """
+    p, res, car = m.params, m.res, m.car
+    a = res["active"]
+    need = np.where(a, res["need"], 0.0)
+    formal_met = np.minimum(res["formal"], need)
+    informal = np.minimum(carer_hours, need - formal_met)
+    left = need - formal_met - informal
+    wants = np.where(res["networked"] & (res["state"] == IN_CARE), np.minimum(p.network_support_hours, left), 0.0)
+    vol_district = m.vol["district"]
+    va = m.vol["active"]
+    nd = m.params.districts
+    cap_d = np.bincount(vol_district[va], weights=m.vol["hours"][va], minlength=nd)
+    dist = m.layout.district[: need.size]
+    want_d = np.bincount(dist, weights=wants, minlength=nd)
+    share_d = np.where(want_d > 0, np.minimum(1.0, cap_d / np.maximum(want_d, 1e-12)), 0.0)
+    volunteer = wants * share_d[dist]
+    unmet = np.maximum(left - volunteer, 0.0)
+    res["formal_met"], res["informal"], res["volunteer"], res["unmet"] = formal_met, informal, volunteer, unmet
+    m.vol["given"][:] = np.where(
+        va, m.vol["hours"] * np.minimum(1.0, want_d / np.maximum(cap_d, 1e-12))[vol_district], 0.0
+    )
+    # carers share the slot's informal hours in proportion to their capacity
+    slot_cap = np.bincount(car["slot"], weights=car["cap"], minlength=need.size)
+    car["given"] = np.where(
+        car["cap"] > 0, informal[car["slot"]] * car["cap"] / np.maximum(slot_cap[car["slot"]], 1e-12), 0.0
+    )
+    under = a & (unmet > UNDERSERVED_UNMET * need)
+    res["under_run"] = np.where(under, res["under_run"] + 1, 0)
+    res["under_ever"] |= res["under_run"] >= UNDERSERVED_RUN
+    for col, x in (
+        ("c_formal", res["formal"]),
+        ("c_informal", informal),
+        ("c_volunteer", volunteer),
+        ("c_unmet", unmet),
+        ("c_need", need),
+    ):
+        res[col] += x
+    res["c_group"] += np.where(res["group"], res["formal"], 0.0)
+    res["weeks"] += a
+    waiting = np.isin(res["state"], (APPLYING, QUEUED, DECIDING))
+    res["wait"] += waiting
+    kpi_due = (res["state"] == IN_CARE) & (res["kpi"] < 0) & (m.week - res["care_week"] >= KPI_WEEKS)
+    if kpi_due.any():
+        i = np.flatnonzero(kpi_due)
+        res["kpi"][i] = res["sr"][i] >= res["sr_intake"][i] - KPI_TOLERANCE
+        m.kpi_log.append((res["owner"][i], res["kpi"][i].copy()))
+
+
+def carer_burden(m) -> None:
+    """ODD 7.8 'Carer burden': burden is the 8-week average of hours over tolerance.
+
+    Hours given to a client with network support weigh ``1 - carer_support_relief``. A
+    carer whose burden exceeds 1 is overburdened: they give 25% less and stop caring with
+    chance ``carer_dropout_per_week`` a week; their hours then return to the client's need.
+    """
+    p, car = m.params, m.car
+    relief = np.where(m.res["networked"][car["slot"]], 1.0 - p.carer_support_relief, 1.0)
+    car["burden"] += (car["given"] * relief / car["tol"] - car["burden"]) / EMA_WEEKS
+    car["over"] = car["burden"] > 1.0
+    drop = car["over"] & car["active"] & (m.rng.random(car["over"].size) < p.carer_dropout_per_week)
+    car["active"] &= ~drop
+
+
+def volunteer_turnover(m) -> None:
+    """ODD 7.9.1 'Volunteer retention': volunteers leave at rate 1/``volunteer_years``."""
+    va = np.flatnonzero(m.vol["active"])
+    leave = va[m.rng.random(va.size) < _weekly(1.0 / m.params.volunteer_years)]
+    if leave.size:
+        m.retire_volunteers(leave)
+
+
+def money(m) -> None:
+    """ODD 7.9 'Money flows': payments, provider costs, admin, reserves and bankruptcy.
+
+    Fee-for-service pays each delivered hour weekly (and an invoice line per client-month);
+    fixed sums are paid in advance at the start of each year. Costs are staff hours at
+    ``hourly_cost_eur`` plus transport for group days. Every euro the municipality pays
+    is booked as received by a provider.
+    """
+    p, res, t = m.params, m.res, m.terms
+    nprov = len(m.providers)
+    c = np.flatnonzero(res["state"] == IN_CARE)
+    owner = res["owner"][c]
+    grp = res["group"][c]
+    hours = res["formal"][c]
+    pay = np.zeros(nprov)
+    if t.price_individual or t.price_group:
+        pay += np.bincount(owner, weights=np.where(grp, t.price_group, t.price_individual) * hours, minlength=nprov)
+        m.book_admin(np.count_nonzero(hours > 0) * p.invoice_cost_eur * 12.0 / 52.0)
+    if t.annual_fixed and m.week % 52 == 0:
+        pay += t.annual_fixed * m.active_provider_shares()
+    if t.annual_fixed:
+        m.book_admin(p.monitoring_cost_share * t.annual_fixed / 52.0)
+    transport = (
+        np.bincount(owner, weights=np.where(grp, hours, 0.0), minlength=nprov)
+        * p.transport_eur_per_day
+        / HOURS_PER_DAY_ACTIVITY
+    )
+    cost = m.staff_hours * p.hourly_cost_eur + transport
+    m.transfer(pay)
+    for i, pr in enumerate(m.providers):
+        pr.reserves -= cost[i]
+        pr.year_cost += cost[i]
+        pr.year_staff_hours += m.staff_hours[i]
+        pr.staff_hours = m.staff_hours[i]
+    m.week_cost = cost
+    bankruptcy(m)
+
+
+def bankruptcy(m) -> None:
+    """ODD 7.10.3 'Bankruptcy': a provider with negative reserves stops; its clients wait
+    ``transfer_weeks`` for a new owner and get no formal care meanwhile."""
+    res = m.res
+    for pr in m.providers:
+        if not pr.bankrupt and pr.reserves < 0:
+            pr.bankrupt = True
+            pr.capacity = 0.0
+            m.bankruptcies += 1
+            mine = np.flatnonzero((res["owner"] == pr.index) & np.isin(res["state"], (IN_CARE, TRANSFER)))
+            res["state"][mine] = TRANSFER
+            res["owner"][mine] = -1
+            res["transfer_left"][mine] = m.params.transfer_weeks
+
+
+def year_end(m) -> None:
+    """ODD 7.10 'Year end': KPI consequences, subsidy reclaim, capacity adaptation.
+
+    KPI (7.10.1): a provider whose share of clients improved or stable after 26 weeks is
+    below ``kpi_target`` loses ``kpi_penalty_share`` of its fixed sum; its KPI pressure
+    for next year follows the gap. Reclaim (7.10.2): ``subsidy_reclaim_share`` of a
+    surplus on the fixed sum goes back to the municipality's buffer. Adaptation (7.10.4):
+    staff capacity moves toward last year's use plus ``staff_headroom``, by at most
+    ``capacity_adjust_per_year``; a bankrupt provider is replaced by a new entrant.
+    """
+    p, t = m.params, m.terms
+    nprov = len(m.providers)
+    owners = np.concatenate([o for o, _ in m.kpi_log]) if m.kpi_log else np.zeros(0, int)
+    flags = np.concatenate([f for _, f in m.kpi_log]) if m.kpi_log else np.zeros(0)
+    m.kpi_log = []
+    n = np.bincount(owners, minlength=nprov)
+    ok = np.bincount(owners, weights=flags.astype(float), minlength=nprov)
+    back = np.zeros(nprov)
+    for i, pr in enumerate(m.providers):
+        fixed = t.annual_fixed * pr.share
+        if n[i]:
+            pr.kpi_last = ok[i] / n[i]
+        if pr.bankrupt:
+            continue
+        if t.kpi_penalty_share and pr.kpi_last is not None and pr.kpi_last < p.kpi_target:
+            back[i] += t.kpi_penalty_share * fixed
+        if fixed and t.keep_share < 1.0:
+            surplus = pr.year_received - pr.year_cost - back[i]
+            back[i] += max(surplus, 0.0) * (1.0 - t.keep_share)
+    m.transfer(-back)
+    m.municipality.buffer += back.sum()
+    for pr in m.providers:
+        used = pr.year_staff_hours / 52.0 * (1.0 + p.staff_headroom)
+        lo, hi = pr.capacity * (1 - p.capacity_adjust_per_year), pr.capacity * (1 + p.capacity_adjust_per_year)
+        if not pr.bankrupt:
+            pr.capacity = float(np.clip(used, lo, hi))
+        pr.year_staff_hours = pr.year_cost = pr.year_received = 0.0
+    m.replace_bankrupt()
