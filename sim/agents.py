@@ -10,6 +10,8 @@ event happens to them. Providers and the municipality are few, and hold their ow
 
 from __future__ import annotations
 
+from collections import deque
+
 from mesa import Agent
 from mesa.discrete_space import CellAgent
 
@@ -145,4 +147,4 @@ class Municipality(Agent):
         self.paid_total = 0.0  # to providers, net of reclaims
         self.admin_total = 0.0
         self.buffer = 0.0  # reclaimed subsidy surplus
-        self.queue: list[int] = []  # resident slots waiting for assessment, FIFO
+        self.queue: deque[tuple[int, int]] = deque()  # (slot, episode) waiting, FIFO

@@ -24,6 +24,7 @@ WEEKLY = {
     "waiting": "r_waiting",
     "hidden": "r_hidden",
     "formal_hours": "r_formal",
+    "client_optimum_hours": "optimum_hours",
     "group_hours": "r_group",
     "overprovided_hours": "r_over",
     "network_building_hours": "r_nb",
@@ -70,6 +71,7 @@ _RES_INT = (
     "episode",
     "ask_week",
     "decide_week",
+    "assess_week",
     "care_week",
     "start_week",
     "wait",
@@ -78,7 +80,7 @@ _RES_INT = (
     "transfer_left",
     "kpi",
 )
-_RES_BOOL = ("active", "networked", "reached", "escalated", "under_ever", "initial", "group")
+_RES_BOOL = ("active", "networked", "reached", "escalated", "under_ever", "initial", "group", "reassess")
 
 
 class InvariantError(AssertionError):
@@ -180,7 +182,7 @@ class CareModel(Model):
         expected_hours = budget / 52.0 / p.hourly_price_eur
         alpha = _altruism(p.provider_altruism, p.provider_altruism_sd, p.providers, rng)
         cap = expected_hours * (1.0 + p.staff_headroom) / p.providers
-        reserves = p.reserves_share * budget / p.providers
+        reserves = self.start_reserves = p.reserves_share * budget / p.providers
         self.providers = [Provider(self, i, alpha[i], cap, reserves) for i in range(p.providers)]
         self.altruism = alpha
         self.municipality = Municipality(self, budget)
@@ -191,6 +193,7 @@ class CareModel(Model):
         self.provider_outreach_hours = np.zeros(p.providers)
         self.staff_hours = np.zeros(p.providers)
         self.nb_hours = np.zeros(p.providers)
+        self.optimum_hours = 0.0
         self.week_cost = np.zeros(p.providers)
         self.municipal_outreach_hours = p.outreach_hours_per_10k * p.population / 1e4 if p.outreach else 0.0
         self.assessment_capacity = p.assessments_per_week_per_10k * p.population / 1e4
@@ -235,7 +238,7 @@ class CareModel(Model):
         res["start_week"][idx] = self.week
         res["owner"][idx] = -1
         res["kpi"][idx] = -1
-        for col in ("networked", "escalated", "under_ever", "initial", "group"):
+        for col in ("networked", "escalated", "under_ever", "initial", "group", "reassess"):
             res[col][idx] = False
         for col in (
             "unmet_ema",
@@ -318,8 +321,8 @@ class CareModel(Model):
 
     def admit(self, idx: np.ndarray) -> None:
         """Applicants ``idx`` enter care with an owner (ODD 7.4)."""
-        if idx.size == 0:
-            return
+        if idx.size == 0 or not self.active_provider_shares().any():
+            return  # no provider under contract: applicants keep waiting (ODD 7.10.3)
         res = self.res
         if self.terms.needs_assessment and not self.uses_queue:
             rules.assess(self, idx)
@@ -342,6 +345,11 @@ class CareModel(Model):
         s = np.array([0.0 if pr.bankrupt else pr.share for pr in self.providers])
         total = s.sum()
         return s / total if total > 0 else s
+
+    def can_afford_unbilled(self) -> np.ndarray:
+        """ODD 7.6.5-6: providers whose reserves allow work nobody pays for (above half the
+        starting reserves, and not bankrupt)."""
+        return np.array([not pr.bankrupt and pr.reserves > 0.5 * self.start_reserves for pr in self.providers])
 
     def bankrupt_mask(self) -> np.ndarray:
         return np.array([pr.bankrupt for pr in self.providers])
@@ -404,13 +412,12 @@ class CareModel(Model):
 
     def replace_bankrupt(self) -> None:
         """ODD 7.10.4: a new provider takes over the contract of a bankrupt one."""
-        p = self.params
         for i, pr in enumerate(self.providers):
             if pr.bankrupt:
                 self._retired_received += pr.received_total
                 pr.remove()
                 cap = max(self.providers, key=lambda x: x.capacity).capacity
-                new = Provider(self, i, self.altruism[i], cap, p.reserves_share * baseline_budget_eur(p) / p.providers)
+                new = Provider(self, i, self.altruism[i], cap, self.start_reserves)
                 new.share = pr.share
                 self.providers[i] = new
         pressure = []
@@ -426,7 +433,7 @@ class CareModel(Model):
             counts = [(int(d), 1) for d in self.rng.integers(0, self.params.districts, n)]
         else:
             k = self.rng.poisson(rate, districts.size)
-            counts = [(int(d), int(c)) for d, c in zip(districts, k) if c]
+            counts = [(int(d), int(c)) for d, c in zip(districts, k, strict=True) if c]
         for d, c in counts:
             for _ in range(c):
                 pool = self._free_vol_nodes[d] or next((v for v in self._free_vol_nodes.values() if v), None)
@@ -554,7 +561,8 @@ class CareModel(Model):
         received = sum(pr.received_total for pr in self.providers) + self._retired_received
         _require(
             abs(self.municipality.paid_total - received) <= 1e-6 * max(1.0, abs(received)),
-            f"week {self.week}: municipality paid {self.municipality.paid_total:.2f} but providers received {received:.2f}",
+            f"week {self.week}: municipality paid {self.municipality.paid_total:.2f}"
+            f" but providers received {received:.2f}",
         )
 
     _retired_received = 0.0

@@ -75,7 +75,7 @@ def build_network(
     k = min(k, n - 1 - (n - 1) % 2)
     ws = nx.watts_strogatz_graph(n, k, rewiring, seed=seed)
     graph = nx.relabel_nodes(ws, dict(enumerate(ring.tolist())), copy=True)
-    graph.add_edges_from(zip(carer_of.tolist(), (n_residents + np.arange(n_carers)).tolist()))
+    graph.add_edges_from(zip(carer_of.tolist(), (n_residents + np.arange(n_carers)).tolist(), strict=False))
     adjacency = nx.to_scipy_sparse_array(graph, nodelist=range(n), dtype=np.float32, format="csr")
     return Layout(
         graph=graph,

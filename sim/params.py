@@ -171,7 +171,7 @@ PARAMS: tuple[Param, ...] = (
     ),
     P(
         "need_scale_hours",
-        5.0,
+        4.0,
         "hours/week",
         0.5,
         100.0,
@@ -180,7 +180,7 @@ PARAMS: tuple[Param, ...] = (
     ),
     P(
         "carer_need_factor",
-        5.0,
+        6.0,
         "multiplier",
         1.0,
         20.0,
@@ -253,7 +253,7 @@ PARAMS: tuple[Param, ...] = (
     ),
     P(
         "escalation_unmet_factor",
-        6.0,
+        15.0,
         "multiplier",
         0.0,
         100.0,
@@ -282,7 +282,7 @@ PARAMS: tuple[Param, ...] = (
     ),
     P(
         "assessments_per_week_per_10k",
-        1.8,
+        5.5,
         "assessments/week per 10,000 inh.",
         0.01,
         1000.0,
@@ -383,10 +383,10 @@ PARAMS: tuple[Param, ...] = (
         "chance an at-risk resident has an informal carer",
         "assumption: 13% of adults are carers (CBS 2022)",
     ),
-    P("carer_hours", 18.0, "hours/week", 0.0, 80.0, "mean hours a carer can give", "CBS 2022: 12 h/week on average"),
+    P("carer_hours", 20.0, "hours/week", 0.0, 80.0, "mean hours a carer can give", "CBS 2022: 12 h/week on average"),
     P(
         "carer_tolerance_hours",
-        12.0,
+        11.5,
         "hours/week",
         1.0,
         80.0,
@@ -395,7 +395,7 @@ PARAMS: tuple[Param, ...] = (
     ),
     P(
         "carer_dropout_per_week",
-        0.03,
+        0.01,
         "per week",
         0.0,
         1.0,
@@ -533,7 +533,7 @@ PARAMS: tuple[Param, ...] = (
         "clients for whom group activity can replace individual support",
         "assumption",
     ),
-    P("staff_headroom", 0.15, "share", 0.0, 5.0, "staff capacity kept above expected demand", "assumption"),
+    P("staff_headroom", 0.4, "share", 0.0, 5.0, "staff capacity kept above expected demand", "assumption"),
     P(
         "capacity_adjust_per_year",
         0.2,

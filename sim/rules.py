@@ -132,7 +132,7 @@ def access(m) -> None:
     ``assessments_per_week_per_10k``; a decision follows ``assessment_decision_weeks``
     later. Otherwise the provider takes the client in at once.
     """
-    res, p = m.res, m.params
+    res, _p = m.res, m.params
     found = np.union1d(network_signals(m), outreach(m))
     if found.size:
         res["state"][found] = APPLYING
@@ -141,7 +141,7 @@ def access(m) -> None:
     applying = np.flatnonzero(res["state"] == APPLYING)
     if m.uses_queue:
         res["state"][applying] = QUEUED
-        m.municipality.queue.extend(zip(applying.tolist(), res["episode"][applying].tolist()))
+        m.municipality.queue.extend(zip(applying.tolist(), res["episode"][applying].tolist(), strict=True))
         serve_queue(m)
         due = np.flatnonzero((res["state"] == DECIDING) & (res["decide_week"] <= m.week))
         m.admit(due)
@@ -160,10 +160,19 @@ def serve_queue(m) -> None:
     capacity = m.assessment_capacity
     n = int(capacity) + int(m.rng.random() < capacity - int(capacity))
     taken = []
-    while queue and len(taken) < n:
-        slot, ep = queue.pop(0)
-        if res["active"][slot] and res["episode"][slot] == ep and res["state"][slot] == QUEUED:
+    redo = []
+    while queue and len(taken) + len(redo) < n:
+        slot, ep = queue.popleft()
+        if not res["active"][slot] or res["episode"][slot] != ep:
+            continue  # the episode ended while waiting
+        if res["state"][slot] == QUEUED:
             taken.append(slot)
+        elif res["reassess"][slot]:
+            redo.append(slot)
+    if redo:
+        idx = np.asarray(redo)
+        res["reassess"][idx] = False
+        assess(m, idx)
     if not taken:
         return
     idx = np.asarray(taken)
@@ -172,11 +181,29 @@ def serve_queue(m) -> None:
     assess(m, idx)
 
 
+def request_reassessment(m, c, wanted) -> None:
+    """ODD 7.4.5 'Re-assessment': under an entitlement, a client is re-assessed a year
+    after the last assessment, or earlier when the owner asks for it because the hours it
+    would choose exceed the entitlement by more than a quarter hour. Requests join the
+    assessment queue; care goes on meanwhile. Without a queue it happens at once."""
+    res = m.res
+    due = (wanted > res["entitlement"][c] + 0.25) | (m.week - res["assess_week"][c] >= 52)
+    idx = c[due & ~res["reassess"][c]]
+    if idx.size == 0:
+        return
+    if m.uses_queue:
+        res["reassess"][idx] = True
+        m.municipality.queue.extend(zip(idx.tolist(), res["episode"][idx].tolist(), strict=True))
+    else:
+        assess(m, idx)
+
+
 def assess(m, idx) -> None:
     """ODD 7.4.3: set the entitlement of the residents ``idx`` and book its cost."""
     p, res = m.params, m.res
     formal_need = np.clip(res["need"][idx] - m.expected_help(idx), 0.0, p.max_formal_hours)
     res["entitlement"][idx] = np.minimum(formal_need * (1.0 + p.indication_headroom), p.max_formal_hours)
+    res["assess_week"][idx] = m.week
     m.book_admin(idx.size * p.assessment_cost_eur)
 
 
@@ -188,7 +215,7 @@ def transfers(m) -> None:
         return
     res["transfer_left"][t] -= 1
     done = t[res["transfer_left"][t] <= 0]
-    if done.size and m.active_provider_shares().sum() > 0:
+    if done.size and m.active_provider_shares().any():
         res["state"][done] = IN_CARE
         res["owner"][done] = m.draw_owners(done.size)
 
@@ -219,6 +246,7 @@ def plan_care(m, carer_hours: np.ndarray) -> None:
     nprov = len(m.providers)
     m.nb_hours = np.zeros(nprov)
     m.week_capacity = np.array([pr.capacity for pr in m.providers])
+    m.optimum_hours = 0.0
     if c.size == 0:
         m.staff_hours = np.zeros(nprov)
         return
@@ -233,6 +261,7 @@ def plan_care(m, carer_hours: np.ndarray) -> None:
     )
     e = optimal_hours(r, alpha, mu, p.client_benefit_eur_per_hour, cap=p.max_formal_hours)
     if m.terms.needs_assessment:
+        request_reassessment(m, c, e)
         e = np.minimum(e, res["entitlement"][c])
     nb = network_building(m, c, r, e, alpha, mu, owner)
     staff = np.where(group, e / p.group_size, e)
@@ -243,6 +272,7 @@ def plan_care(m, carer_hours: np.ndarray) -> None:
     e, nb, staff = e * scale[owner], nb * scale[owner], staff * scale[owner]
     res["formal"][c] = e
     res["group"][c] = group
+    m.optimum_hours = float(r.sum())
     m.nb_hours = np.bincount(owner, weights=nb, minlength=nprov)
     m.staff_hours = np.bincount(owner, weights=staff, minlength=nprov) + m.nb_hours + m.provider_outreach_hours
     m.mu_client = (owner, mu, r, e)
@@ -256,11 +286,12 @@ def network_building(m, c, r, e, alpha, mu, owner) -> np.ndarray:
     ``network_support_hours`` of volunteer help that will replace formal hours over the
     ``planning_weeks`` horizon ``D``, ``k`` the money cost of an unbilled staff hour and
     ``b`` the client benefit of an hour. Volunteers must be active in the district.
-    Each hour spent recruits ``volunteer_recruits_per_hour`` new volunteers.
+    Each hour spent recruits ``volunteer_recruits_per_hour`` new volunteers. Like all
+    unpaid work, it is done only while reserves are above half the starting reserves.
     """
     p, res = m.params, m.res
     nb = np.zeros(c.size)
-    cand = ~res["networked"][c]
+    cand = ~res["networked"][c] & m.can_afford_unbilled()[owner]
     if not cand.any() or p.network_build_hours == 0:
         return nb
     v, horizon, h = p.network_support_hours, p.planning_weeks, p.network_build_hours
@@ -286,7 +317,7 @@ def plan_outreach(m) -> None:
     ``planning_weeks`` horizon, at last week's average ``r``, ``e`` and ``mu``). An hour
     finds ``outreach_finds_per_hour`` clients and costs ``(1-a) * k``. The provider
     spends ``provider_outreach_share`` of its capacity on outreach when the value exceeds
-    the cost, else none.
+    the cost and its reserves are above half the starting reserves, else none.
     """
     p = m.params
     hours = np.zeros(len(m.providers))
@@ -297,7 +328,7 @@ def plan_outreach(m) -> None:
         a = m.altruism
         value = p.planning_weeks * (a * p.client_benefit_eur_per_hour * mean[1] / 2 + (1 - a) * mean[0] * mean[2])
         cost = (1 - a) * m.unbilled_cost_per_hour()
-        go = (p.outreach_finds_per_hour * value > cost) & ~m.bankrupt_mask()
+        go = (p.outreach_finds_per_hour * value > cost) & m.can_afford_unbilled()
         caps = np.array([pr.capacity for pr in m.providers])
         hours = np.where(go, p.provider_outreach_share * caps, 0.0)
     m.provider_outreach_hours = hours

@@ -1,0 +1,111 @@
+"""The parameter table: validation, TOML loading and clear errors."""
+
+import math
+import pickle
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sim
+from sim.params import PARAM_BY_NAME, PARAMS
+
+
+def test_every_parameter_is_declared_fully():
+    for p in PARAMS:
+        assert p.unit is not None and p.meaning and p.source, f"{p.name}: unit, meaning and source are required"
+        if p.kind in (int, float) and not p.choices:
+            assert p.lo <= p.hi, f"{p.name}: bounds must be ordered"
+            if p.default is not None:
+                assert p.lo <= p.default <= p.hi, f"{p.name}: default {p.default} outside [{p.lo}, {p.hi}]"
+
+
+def test_required_public_parameters_exist():
+    sc = sim.load_scenario("default")
+    for name in (
+        "population",
+        "years",
+        "funding",
+        "hourly_price_eur",
+        "provider_altruism",
+        "lump_sum_eur",
+        "outreach",
+        "kpi_target",
+        "kpi_penalty_share",
+        "need_growth_per_year",
+    ):
+        assert name in sc, f"parameter {name} must exist"
+    assert sc.effective_lump_sum_eur > 0, "the lump sum default must follow from baseline need"
+
+
+def test_misspelt_key_gets_did_you_mean():
+    with pytest.raises(sim.ScenarioError, match=r"did you mean 'population'\?"):
+        sim.load_scenario("default", populaton=5000)
+
+
+def test_out_of_range_names_key_value_and_range():
+    with pytest.raises(sim.ScenarioError) as err:
+        sim.load_scenario("default", provider_altruism=1.7)
+    msg = str(err.value)
+    assert "provider_altruism" in msg and "1.7" in msg and "[0, 1]" in msg, f"message lacks key/value/range: {msg}"
+
+
+def test_bad_choice_and_type():
+    with pytest.raises(sim.ScenarioError, match="did you mean 'lump_sum'"):
+        sim.load_scenario("default", funding="lumpsum")
+    with pytest.raises(sim.ScenarioError, match="not a whole number"):
+        sim.load_scenario("default", years=2.5)
+    with pytest.raises(sim.ScenarioError, match="not true or false"):
+        sim.load_scenario("default", outreach="maybe")
+
+
+def test_unknown_scenario_suggests():
+    with pytest.raises(sim.ScenarioError, match="did you mean 'default'"):
+        sim.load_scenario("defualt")
+
+
+def test_toml_file_loads_and_validates(tmp_path):
+    f = tmp_path / "town.toml"
+    f.write_text('description = "test town"\n[params]\npopulation = 30000\nfunding = "subsidy"\n')
+    sc = sim.load_scenario(str(f), years=2)
+    assert (sc.population, sc.funding, sc.years, sc.name) == (30000, "subsidy", 2, "town"), "TOML values and overrides"
+    f.write_text("[params]\npopulaton = 30000\n")
+    with pytest.raises(sim.ScenarioError, match="did you mean 'population'"):
+        sim.load_scenario(str(f))
+    f.write_text("[params\n")
+    with pytest.raises(sim.ScenarioError, match="not valid TOML"):
+        sim.load_scenario(str(f))
+
+
+def test_scenario_is_immutable_and_picklable():
+    sc = sim.load_scenario("default")
+    with pytest.raises(AttributeError):
+        sc.population = 1
+    assert pickle.loads(pickle.dumps(sc)) == sc, "a scenario must survive pickling (batch_run uses processes)"
+    assert sc.replace(population=30000).population == 30000, "replace() returns a changed copy"
+    assert sc.population == 20000, "replace() must not change the original"
+
+
+def test_list_scenarios_starts_with_default():
+    names = sim.list_scenarios()
+    assert names[0] == "default", f"default must come first, got {names}"
+    for n in names:
+        sim.load_scenario(n)  # every shipped scenario validates
+
+
+_numeric = [p for p in PARAMS if p.kind in (int, float) and not p.choices and p.name != "lump_sum_eur"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.sampled_from(_numeric), st.floats(allow_nan=True, allow_infinity=True))
+def test_any_value_is_accepted_iff_in_range(param, x):
+    inside = math.isfinite(x) and param.lo <= x <= param.hi and (param.kind is float or float(x).is_integer())
+    if inside:
+        assert sim.load_scenario("default", **{param.name: x})[param.name] == param.kind(x), "in-range value kept"
+    else:
+        with pytest.raises(sim.ScenarioError, match=param.name):
+            sim.load_scenario("default", **{param.name: x})
+
+
+def test_param_lookup_is_complete():
+    assert set(PARAM_BY_NAME) == {p.name for p in PARAMS}, "names must be unique"
