@@ -394,10 +394,13 @@ def _json_ready(summary: dict[str, float]) -> dict[str, float | None]:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
     from .run import run
 
     sc = load_scenario(args.scenario, **_overrides(args))
-    result = run(sc, rng=args.seed)
+    with tqdm(total=sc.years * 52, desc="run", unit="week", file=sys.stderr, disable=None, leave=False) as bar:
+        result = run(sc, rng=args.seed, progress=bar.update)
     if args.json:
         print(json.dumps(_json_ready(result.summary), indent=2))
         return 0

@@ -494,10 +494,12 @@ class CareModel(Model):
         if self.steps >= self.n_weeks:
             self.running = False
 
-    def run(self) -> CareModel:
-        """Run all ``years * 52`` weeks."""
+    def run(self, progress=None) -> CareModel:
+        """Run all ``years * 52`` weeks; ``progress(1)`` is called after each week."""
         while self.running:
             self.step()
+            if progress is not None:
+                progress(1)
         return self
 
     def _report(self) -> None:

@@ -41,7 +41,12 @@ class RunResult:
 
 
 def run(
-    scenario: str | Scenario = "default", *, rng: int | None = 0, check_invariants: bool = False, **overrides
+    scenario: str | Scenario = "default",
+    *,
+    rng: int | None = 0,
+    check_invariants: bool = False,
+    progress: Callable[[int], object] | None = None,
+    **overrides,
 ) -> RunResult:
     """Run one simulation and return its tables.
 
@@ -49,6 +54,7 @@ def run(
         scenario: a shipped scenario name, a TOML path or a Scenario.
         rng: the seed; one seed fixes everything, the network included.
         check_invariants: check the accounting identities every week.
+        progress: called with 1 after every week (e.g. a tqdm ``update``).
         **overrides: parameter values, e.g. ``funding="lump_sum"``.
 
     Example:
@@ -56,7 +62,7 @@ def run(
         >>> r.summary["formal_hours_per_client_week"]
     """
     model = CareModel(scenario, rng=rng, check_invariants=check_invariants, **overrides)
-    model.run()
+    model.run(progress)
     weekly = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     clients = model.client_table()
     return RunResult(
