@@ -181,7 +181,7 @@ class CareModel(Model):
         budget = baseline_budget_eur(p)
         expected_hours = budget / 52.0 / p.hourly_price_eur
         alpha = _altruism(p.provider_altruism, p.provider_altruism_sd, p.providers, rng)
-        cap = expected_hours * (1.0 + p.staff_headroom) / p.providers
+        cap = self.start_capacity = expected_hours * (1.0 + p.staff_headroom) / p.providers
         reserves = self.start_reserves = p.reserves_share * budget / p.providers
         self.providers = [Provider(self, i, alpha[i], cap, reserves) for i in range(p.providers)]
         self.altruism = alpha
@@ -262,6 +262,7 @@ class CareModel(Model):
         restart = np.isin(car["slot"], idx)
         car["active"][restart] = True
         car["burden"][restart] = 0.0
+        car["over"][restart] = False
         for i in idx.tolist():
             self.clients[i] = Client(self, i, self.space[i])
 
@@ -357,7 +358,7 @@ class CareModel(Model):
     def expected_help(self, idx: np.ndarray) -> np.ndarray:
         """Hours of carer and volunteer help residents ``idx`` can count on (eigen kracht)."""
         car = self.car
-        cap = np.bincount(car["slot"], weights=car["cap0"] * car["active"], minlength=self.res["need"].size)
+        cap = np.bincount(car["slot"], weights=rules.carer_hours_available(car), minlength=self.res["need"].size)
         return cap[idx] + self.res["volunteer"][idx]
 
     # ------------------------------------------------------------- providers (ODD 7.6)
@@ -378,7 +379,7 @@ class CareModel(Model):
     def kpi_value_per_hour(self) -> np.ndarray:
         """ODD 7.6.2: the expected KPI penalty avoided per hour of care.
 
-        The penalty at stake, spread over last year's staff hours, times the pressure
+        The penalty at stake, spread over a year at current staff capacity, times the pressure
         ``clip((target + 0.1 - last KPI) / 0.2, 0, 1)`` (0.5 before any KPI is known).
         """
         t = self.terms
@@ -416,7 +417,8 @@ class CareModel(Model):
             if pr.bankrupt:
                 self._retired_received += pr.received_total
                 pr.remove()
-                cap = max(self.providers, key=lambda x: x.capacity).capacity
+                live = [x.capacity for x in self.providers if not x.bankrupt]
+                cap = max(live) if live else self.start_capacity
                 new = Provider(self, i, self.altruism[i], cap, self.start_reserves)
                 new.share = pr.share
                 self.providers[i] = new

@@ -282,7 +282,7 @@ PARAMS: tuple[Param, ...] = (
     ),
     P(
         "assessments_per_week_per_10k",
-        5.2,
+        4.6,
         "assessments/week per 10,000 inh.",
         0.01,
         1000.0,

@@ -20,6 +20,7 @@ UNDERSERVED_RUN = 4  # weeks in a row
 KPI_WEEKS = 26
 KPI_TOLERANCE = 0.1  # self-reliance may drop this much and still count as stable
 EMA_WEEKS = 8  # memory of carer burden and of unmet need
+REASSESS_MIN_WEEKS = 13  # a provider may ask for a new assessment at most once a quarter
 
 
 def _weekly(rate_per_year):
@@ -184,10 +185,12 @@ def serve_queue(m) -> None:
 def request_reassessment(m, c, wanted) -> None:
     """ODD 7.4.5 'Re-assessment': under an entitlement, a client is re-assessed a year
     after the last assessment, or earlier when the owner asks for it because the hours it
-    would choose exceed the entitlement by more than a quarter hour. Requests join the
+    would choose exceed the entitlement by more than a quarter hour (at most once a
+    quarter, ``REASSESS_MIN_WEEKS``). Requests join the
     assessment queue; care goes on meanwhile. Without a queue it happens at once."""
     res = m.res
-    due = (wanted > res["entitlement"][c] + 0.25) | (m.week - res["assess_week"][c] >= 52)
+    since = m.week - res["assess_week"][c]
+    due = ((wanted > res["entitlement"][c] + 0.25) & (since >= REASSESS_MIN_WEEKS)) | (since >= 52)
     idx = c[due & ~res["reassess"][c]]
     if idx.size == 0:
         return
@@ -208,13 +211,16 @@ def assess(m, idx) -> None:
 
 
 def transfers(m) -> None:
-    """ODD 7.10.3 'Transfer': clients of a bankrupt provider wait, then get a new owner."""
+    """ODD 7.10.3 'Transfer': clients of a bankrupt provider wait, then get a new owner.
+
+    A client whose provider went bankrupt misses ``transfer_weeks`` weeks of formal care
+    (0: taken over the next week)."""
     res = m.res
     t = np.flatnonzero(res["state"] == TRANSFER)
     if t.size == 0:
         return
-    res["transfer_left"][t] -= 1
     done = t[res["transfer_left"][t] <= 0]
+    res["transfer_left"][t] -= 1
     if done.size and m.active_provider_shares().any():
         res["state"][done] = IN_CARE
         res["owner"][done] = m.draw_owners(done.size)
@@ -226,9 +232,13 @@ def carer_capacity(m) -> np.ndarray:
     Overburdened carers give 25% less. Returns hours per resident slot.
     """
     car = m.car
-    cap = car["cap0"] * np.where(car["over"], 0.75, 1.0) * car["active"]
-    car["cap"] = cap
-    return np.bincount(car["slot"], weights=cap, minlength=m.res["active"].size)
+    car["cap"] = carer_hours_available(car)
+    return np.bincount(car["slot"], weights=car["cap"], minlength=m.res["active"].size)
+
+
+def carer_hours_available(car) -> np.ndarray:
+    """ODD 7.5: each carer's hours this week: capacity, less 25% when overburdened."""
+    return car["cap0"] * np.where(car["over"], 0.75, 1.0) * car["active"]
 
 
 def plan_care(m, carer_hours: np.ndarray) -> None:
@@ -285,7 +295,7 @@ def network_building(m, c, r, e, alpha, mu, owner) -> np.ndarray:
     ``(1-a) * (-mu * v * D - k * h) + a * b * min(v, r - e) * D > 0``: ``v`` is
     ``network_support_hours`` of volunteer help that will replace formal hours over the
     ``planning_weeks`` horizon ``D``, ``k`` the money cost of an unbilled staff hour and
-    ``b`` the client benefit of an hour. Volunteers must be active in the district.
+    ``b`` the client benefit of an hour.
     Each hour spent recruits ``volunteer_recruits_per_hour`` new volunteers. Like all
     unpaid work, it is done only while reserves are above half the starting reserves.
     """
