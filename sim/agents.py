@@ -146,5 +146,6 @@ class Municipality(Agent):
         self.budget = float(budget)  # per year
         self.paid_total = 0.0  # to providers, net of reclaims
         self.admin_total = 0.0
+        self.other_total = 0.0  # personal budgets and volunteer training
         self.buffer = 0.0  # reclaimed subsidy surplus
         self.queue: deque[tuple[int, int]] = deque()  # (slot, episode) waiting, FIFO

@@ -54,11 +54,15 @@ class PaymentTerms:
     """What a provider is paid; the only thing that differs between funding models."""
 
     price_individual: float  # EUR per individual hour delivered
-    price_group: float  # EUR per group client-hour delivered (transport included)
-    annual_fixed: float  # EUR per year, paid in advance, for all providers together
+    price_group: float  # EUR per group client-hour delivered, transport not included
+    transport_share: float  # share of a group client's transport cost the municipality pays
+    annual_fixed: float  # EUR per year for all providers together
+    fixed_weekly: bool  # the fixed sum comes in weekly instalments (else in advance each year)
     keep_share: float  # share of a surplus on the fixed sum the provider may keep
     kpi_penalty_share: float  # share of the fixed sum withheld when the KPI misses
-    needs_assessment: bool  # clients enter through the municipal assessment queue
+    needs_assessment: bool  # clients enter through the municipal assessment
+    output_based: bool = False  # a price per client-period by need category
+    by_district: bool = False  # main contractors per district (population budget)
 
 
 class FundingModel:
@@ -70,20 +74,27 @@ class FundingModel:
         raise NotImplementedError
 
 
+def _blend(sc: Scenario, s: float) -> PaymentTerms:
+    """A share ``s`` of the fee-for-service price per hour plus ``1 - s`` of the lump sum."""
+    return PaymentTerms(
+        price_individual=s * sc.hourly_price_eur,
+        price_group=s * sc.group_price_eur,
+        transport_share=s,
+        annual_fixed=(1.0 - s) * sc.effective_lump_sum_eur,
+        fixed_weekly=False,
+        keep_share=1.0,
+        kpi_penalty_share=sc.kpi_penalty_share if s < 1.0 else 0.0,
+        needs_assessment=s > 0.0,
+    )
+
+
 class FeeForService(FundingModel):
     """Price per delivered hour after an assessment ('P x Q', inspanningsgericht)."""
 
     name = "fee_for_service"
 
     def terms(self, sc):
-        return PaymentTerms(
-            price_individual=sc.hourly_price_eur,
-            price_group=sc.group_price_eur + sc.transport_eur_per_day / HOURS_PER_DAY_ACTIVITY,
-            annual_fixed=0.0,
-            keep_share=1.0,
-            kpi_penalty_share=0.0,
-            needs_assessment=True,
-        )
+        return _blend(sc, 1.0)
 
 
 class LumpSum(FundingModel):
@@ -92,7 +103,16 @@ class LumpSum(FundingModel):
     name = "lump_sum"
 
     def terms(self, sc):
-        return PaymentTerms(0.0, 0.0, sc.effective_lump_sum_eur, 1.0, sc.kpi_penalty_share, False)
+        return _blend(sc, 0.0)
+
+
+class Blended(FundingModel):
+    """``blend_ffs_share`` of the fee-for-service price plus the rest as a lump sum."""
+
+    name = "blended"
+
+    def terms(self, sc):
+        return _blend(sc, sc.blend_ffs_share)
 
 
 class Subsidy(FundingModel):
@@ -102,22 +122,60 @@ class Subsidy(FundingModel):
 
     def terms(self, sc):
         keep = 1.0 - sc.subsidy_reclaim_share
-        return PaymentTerms(0.0, 0.0, sc.effective_lump_sum_eur, keep, 0.0, False)
+        return PaymentTerms(0.0, 0.0, 0.0, sc.effective_lump_sum_eur, False, keep, 0.0, False)
 
 
-FUNDING: dict[str, FundingModel] = {m.name: m for m in (FeeForService(), LumpSum(), Subsidy())}
+class OutputBased(FundingModel):
+    """A price per client-period by need category, set at assessment (outputgericht)."""
+
+    name = "output_based"
+
+    def terms(self, sc):
+        return PaymentTerms(0.0, 0.0, 0.0, 0.0, False, 1.0, 0.0, True, output_based=True)
 
 
-def marginal_money(terms: PaymentTerms, sc: Scenario, under_fixed_sum: np.ndarray):
-    """Net money per hour for a provider, by modality (ODD 7.6.2).
+class PopulationBudget(FundingModel):
+    """A risk-adjusted budget per district to its main contractors, paid weekly (Lelystad)."""
 
-    Returns ``(mu_individual, mu_group)`` arrays over providers. Under a fixed sum the
-    provider keeps ``keep_share`` of what it does not spend, so an hour costs it
-    ``keep_share * cost`` while it spends below the sum, and the full cost beyond it.
+    name = "population_budget"
+
+    def terms(self, sc):
+        return PaymentTerms(
+            0.0, 0.0, 0.0, sc.effective_lump_sum_eur, True, 1.0, sc.kpi_penalty_share, False, by_district=True
+        )
+
+
+FUNDING: dict[str, FundingModel] = {
+    m.name: m for m in (FeeForService(), LumpSum(), Subsidy(), OutputBased(), PopulationBudget(), Blended())
+}
+
+
+def money_weight(terms: PaymentTerms, sc: Scenario, under_fixed_sum: np.ndarray) -> np.ndarray:
+    """How much of an hour's cost each provider bears (ODD 7.6.2).
+
+    Without a fixed sum the whole cost. Under a fixed sum the provider keeps
+    ``keep_share`` of what it does not spend while it expects to stay within the sum, and
+    weighs the cost ``loss_aversion`` times once it expects a deficit.
     """
-    cost_ind = sc.hourly_cost_eur
-    cost_grp = sc.hourly_cost_eur / sc.group_size + sc.transport_eur_per_day / HOURS_PER_DAY_ACTIVITY
-    weight = np.where(under_fixed_sum, terms.keep_share, 1.0) if terms.annual_fixed > 0 else 1.0
+    if terms.annual_fixed <= 0:
+        return np.ones(under_fixed_sum.shape)
+    return np.where(under_fixed_sum, terms.keep_share, sc.loss_aversion)
+
+
+def marginal_money(terms: PaymentTerms, sc: Scenario, weight, cost_ind, transport_per_hour):
+    """Net money per client-hour, individual and group (ODD 7.6.2). Elementwise.
+
+    Args:
+        terms: the payment terms.
+        sc: the scenario (group size).
+        weight: the share of cost the provider bears (:func:`money_weight`).
+        cost_ind: the provider's cost of a staff hour (with any subcontracting markup).
+        transport_per_hour: the client's transport cost per group client-hour.
+    """
     mu_ind = terms.price_individual - weight * cost_ind
-    mu_grp = terms.price_group - weight * cost_grp
-    return np.broadcast_to(mu_ind, under_fixed_sum.shape), np.broadcast_to(mu_grp, under_fixed_sum.shape)
+    mu_grp = (
+        terms.price_group
+        + terms.transport_share * transport_per_hour
+        - weight * (cost_ind / sc.group_size + transport_per_hour)
+    )
+    return mu_ind, mu_grp

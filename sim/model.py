@@ -11,10 +11,11 @@ from mesa.discrete_space import Network
 
 from . import rules
 from .agents import Client, InformalCarer, Municipality, Provider, Volunteer
-from .funding import FUNDING, marginal_money
+from .contracts import contract_structure, neighbourhood_distances, transport_per_client_hour
+from .funding import FUNDING, money_weight
 from .network import build_network
 from .params import Scenario, ScenarioError, baseline_budget_eur, load_scenario
-from .rules import APPLYING, HIDDEN, IN_CARE, NONE
+from .rules import APPLYING, HIDDEN, IN_CARE, NONE, PGB
 
 #: Weekly model reporters: column name -> model attribute (ODD 8 'Observation').
 WEEKLY = {
@@ -64,6 +65,7 @@ _RES_FLOAT = (
     "c_volunteer",
     "c_unmet",
     "c_need",
+    "period_price",
 )
 _RES_INT = (
     "state",
@@ -79,8 +81,11 @@ _RES_INT = (
     "under_run",
     "transfer_left",
     "kpi",
+    "category",
+    "refusals",
+    "blocked_weeks",
 )
-_RES_BOOL = ("active", "networked", "reached", "escalated", "under_ever", "initial", "group", "reassess")
+_RES_BOOL = ("active", "networked", "reached", "escalated", "under_ever", "initial", "group", "reassess", "pl", "lost")
 
 
 class InvariantError(AssertionError):
@@ -147,6 +152,13 @@ class CareModel(Model):
         res["risk"] = rng.lognormal(-0.125, 0.5, n_res) * district_risk[self.layout.district[:n_res]]
         res["asker"] = rng.random(n_res) >= p.non_asker_share
         res["group_ok"] = rng.random(n_res) < p.group_suitable_share
+        res["ctype"] = rng.integers(0, p.provider_types, n_res)
+        res["transport_h"] = transport_per_client_hour(
+            p, neighbourhood_distances(p, rng), self.layout.neighbourhood[:n_res]
+        )
+        heads = np.bincount(self.layout.district[:n_res], minlength=p.districts).astype(float)
+        self.district_weight = heads * (district_risk if p.risk_adjusted_budget else 1.0)
+        self.contracts = contract_structure(p, self.terms, self.district_weight, rng)
         self.res = res
         self.clients: dict[int, Client] = {}
         self._records: list[dict[str, np.ndarray]] = []
@@ -184,6 +196,8 @@ class CareModel(Model):
         cap = self.start_capacity = expected_hours * (1.0 + p.staff_headroom) / p.providers
         reserves = self.start_reserves = p.reserves_share * budget / p.providers
         self.providers = [Provider(self, i, alpha[i], cap, reserves) for i in range(p.providers)]
+        for i, pr in enumerate(self.providers):
+            pr.share = float(self.contracts.money_share[i])
         self.altruism = alpha
         self.municipality = Municipality(self, budget)
         self.bankruptcies = 0
@@ -195,7 +209,23 @@ class CareModel(Model):
         self.nb_hours = np.zeros(p.providers)
         self.optimum_hours = 0.0
         self.week_cost = np.zeros(p.providers)
-        self.municipal_outreach_hours = p.outreach_hours_per_10k * p.population / 1e4 if p.outreach else 0.0
+        self.outreach_team_hours = p.outreach_hours_per_10k * p.population / 1e4 if p.outreach else 0.0
+        self.municipal_outreach_hours = 0.0
+        self.revision_factor = 1.0  # mid-year budget revision of this year (ODD 7.9.2)
+        self.reopen_left = 0  # weeks of reopened subcontracts left
+        self.lost_clients = 0  # lost at a handover (ODD 7.10.5)
+        self.handovers = 0
+        self.refusals = 0  # clients declined at intake (ODD 7.4.4)
+        self.admissions = 0
+        self.training_budget = p.volunteer_training_eur_per_10k * p.population / 1e4  # EUR this year
+        self.innovation_budget = 0.0
+        self.other_spend_total = 0.0  # personal budgets and volunteer training
+        self.reciprocity_volunteers = 0
+        self.rescues = 0  # providers saved from bankruptcy by the buffer
+        self.revisions = 0  # mid-year budget revisions
+        self.trained_volunteers = 0
+        self.pgb_spend = 0.0
+        self.blocked_now = 0
         self.assessment_capacity = p.assessments_per_week_per_10k * p.population / 1e4
         self._week_spend = self._week_admin = 0.0
         self.escalations = 0
@@ -215,7 +245,9 @@ class CareModel(Model):
         res["state"][askers] = IN_CARE
         res["reached"][askers] = True
         res["ask_week"][askers] = 0
-        self._assign(askers)
+        res["owner"][askers] = self.draw_owners(askers)
+        res["care_week"][askers] = 0
+        res["sr_intake"][askers] = res["sr"][askers]
         if self.terms.needs_assessment:
             rules.assess(self, askers)
         self.timing["agents_s"] = time.perf_counter() - t0
@@ -238,7 +270,7 @@ class CareModel(Model):
         res["start_week"][idx] = self.week
         res["owner"][idx] = -1
         res["kpi"][idx] = -1
-        for col in ("networked", "escalated", "under_ever", "initial", "group", "reassess"):
+        for col in ("networked", "escalated", "under_ever", "initial", "group", "reassess", "pl", "lost"):
             res[col][idx] = False
         for col in (
             "unmet_ema",
@@ -255,8 +287,9 @@ class CareModel(Model):
             "c_need",
         ):
             res[col][idx] = 0.0
-        for col in ("wait", "weeks", "under_run", "transfer_left"):
+        for col in ("wait", "weeks", "under_run", "transfer_left", "refusals", "blocked_weeks", "category"):
             res[col][idx] = 0
+        res["period_price"][idx] = 0.0
         res["unmet"][idx] = need
         car = self.car
         restart = np.isin(car["slot"], idx)
@@ -321,29 +354,70 @@ class CareModel(Model):
         self._records.append(rec)
 
     def admit(self, idx: np.ndarray) -> None:
-        """Applicants ``idx`` enter care with an owner (ODD 7.4)."""
-        if idx.size == 0 or not self.active_provider_shares().any():
+        """Applicants ``idx`` enter care (ODD 7.4.4).
+
+        Each gets an owner (``draw_owners``). Under output-based funding a provider may
+        decline a client it expects to lose on (``rules.accept_client``); the client
+        tries again next week. Where there is an entitlement, ``pgb_share`` of clients
+        take a personal budget instead of care in kind (ODD 7.4.6).
+        """
+        if idx.size == 0 or not self.alive().any():
             return  # no provider under contract: applicants keep waiting (ODD 7.10.3)
-        res = self.res
+        res, p = self.res, self.params
         if self.terms.needs_assessment and not self.uses_queue:
             rules.assess(self, idx)
-        res["state"][idx] = IN_CARE
+        owners = self.draw_owners(idx)
+        if self.terms.output_based and p.provider_may_refuse:
+            keep = rules.accept_client(self, idx, owners)
+            res["refusals"][idx[~keep]] += 1
+            self.refusals += int((~keep).sum())
+            idx, owners = idx[keep], owners[keep]
+        pgb = np.zeros(idx.size, dtype=bool)
+        if self.terms.needs_assessment:
+            pgb = self.rng.random(idx.size) < p.pgb_share
+        self.admissions += idx.size
+        res["state"][idx] = np.where(pgb, PGB, IN_CARE)
+        res["owner"][idx] = np.where(pgb, -1, owners)
         res["care_week"][idx] = self.week
         res["sr_intake"][idx] = res["sr"][idx]
-        self._assign(idx)
 
-    def _assign(self, idx: np.ndarray) -> None:
-        self.res["owner"][idx] = self.draw_owners(idx.size)
-        self.res["care_week"][idx] = self.week
-        self.res["sr_intake"][idx] = self.res["sr"][idx]
+    def draw_owners(self, idx: np.ndarray) -> np.ndarray:
+        """ODD 7.4.4 'Owner assignment': an owner for each resident in ``idx``.
 
-    def draw_owners(self, n: int) -> np.ndarray:
-        """Owners for ``n`` clients, in proportion to active providers' shares (ODD 7.4.4)."""
-        shares = self.active_provider_shares()
-        return self.rng.choice(len(self.providers), size=n, p=shares / shares.sum())
+        A provider is drawn among the live providers that serve the resident's district,
+        in proportion to their client shares; with ``referral``, among those whose
+        expertise fits the client, where one does.
+        """
+        c = self.contracts
+        alive = self.alive()
+        w = (c.client_share[:, None] * c.serves * alive[:, None])[:, self.layout.district[idx]].T
+        if self.params.referral:
+            fit = w * (c.ptype[None, :] == self.res["ctype"][idx][:, None])
+            w = np.where(fit.sum(axis=1, keepdims=True) > 0, fit, w)
+        empty = w.sum(axis=1) == 0
+        if empty.any():  # no live contractor in the district: any live provider
+            w[empty] = c.client_share * alive
+        cum = np.cumsum(w, axis=1)
+        u = self.rng.random(idx.size) * cum[:, -1]
+        return np.minimum((cum <= u[:, None]).sum(axis=1), len(self.providers) - 1)
 
-    def active_provider_shares(self) -> np.ndarray:
-        s = np.array([0.0 if pr.bankrupt else pr.share for pr in self.providers])
+    def alive(self) -> np.ndarray:
+        """Providers under contract (not bankrupt)."""
+        return np.array([not pr.bankrupt for pr in self.providers])
+
+    def fixed_shares(self) -> np.ndarray:
+        """ODD 7.9: each provider's share of a fixed sum paid now.
+
+        Historic (or district) shares over live providers; with a ``cashier`` the sum is
+        passed on in proportion to the clients each member serves (money follows work).
+        """
+        alive = self.alive()
+        s = np.array([pr.share for pr in self.providers]) * alive
+        if self.params.cashier:
+            res = self.res
+            served = np.bincount(res["owner"][res["state"] == IN_CARE], minlength=len(self.providers)) * alive
+            if served.sum() > 0:
+                s = served.astype(float)
         total = s.sum()
         return s / total if total > 0 else s
 
@@ -353,7 +427,7 @@ class CareModel(Model):
         return np.array([not pr.bankrupt and pr.reserves > 0.5 * self.start_reserves for pr in self.providers])
 
     def bankrupt_mask(self) -> np.ndarray:
-        return np.array([pr.bankrupt for pr in self.providers])
+        return ~self.alive()
 
     def expected_help(self, idx: np.ndarray) -> np.ndarray:
         """Hours of carer and volunteer help residents ``idx`` can count on (eigen kracht)."""
@@ -362,19 +436,20 @@ class CareModel(Model):
         return cap[idx] + self.res["volunteer"][idx]
 
     # ------------------------------------------------------------- providers (ODD 7.6)
+    def fixed_this_year(self) -> np.ndarray:
+        """Each provider's fixed sum for this year, after any mid-year revision."""
+        return self.terms.annual_fixed * self.revision_factor * self.fixed_shares()
+
     def _fixed_position(self):
         """Whether each provider expects to spend less than its fixed sum this year."""
         w = self.week % 52
-        fixed = self.terms.annual_fixed * np.array([pr.share for pr in self.providers])
         spent = np.array([pr.year_cost for pr in self.providers])
         projected = spent + self.week_cost * (52 - w)
-        return projected < fixed
+        return projected < self.fixed_this_year()
 
-    def provider_margins(self):
-        """Net money per hour by modality for each provider, KPI pressure included (7.6.2)."""
-        mu_ind, mu_grp = marginal_money(self.terms, self.params, self._fixed_position())
-        kappa = self.kpi_value_per_hour()
-        return mu_ind + kappa, mu_grp + kappa
+    def money_weight(self) -> np.ndarray:
+        """The share of an hour's cost each provider bears now (ODD 7.6.2)."""
+        return money_weight(self.terms, self.params, self._fixed_position())
 
     def kpi_value_per_hour(self) -> np.ndarray:
         """ODD 7.6.2: the expected KPI penalty avoided per hour of care.
@@ -390,10 +465,8 @@ class CareModel(Model):
         return self.kpi_pressure * at_stake / hours
 
     def unbilled_cost_per_hour(self) -> np.ndarray:
-        """Money cost to each provider of a staff hour nobody pays for (7.6.2)."""
-        under = self._fixed_position()
-        w = np.where(under, self.terms.keep_share, 1.0) if self.terms.annual_fixed else np.ones(under.size)
-        return w * self.params.hourly_cost_eur
+        """Money cost to each provider of an own staff hour nobody pays for (7.6.2)."""
+        return self.money_weight() * self.params.hourly_cost_eur
 
     def transfer(self, pay: np.ndarray) -> None:
         """Money from the municipality to providers (negative: back); both sides booked."""
@@ -407,6 +480,11 @@ class CareModel(Model):
             pr.year_received += pay[i]
             pr.received_total += pay[i]
 
+    def book_other(self, eur: float) -> None:
+        """Municipal care spend that is not paid to a contracted provider (pgb, training)."""
+        self.municipality.other_total += eur
+        self._week_spend += eur
+
     def book_admin(self, eur: float) -> None:
         self.municipality.admin_total += eur
         self._week_admin += eur
@@ -415,18 +493,40 @@ class CareModel(Model):
         """ODD 7.10.4: a new provider takes over the contract of a bankrupt one."""
         for i, pr in enumerate(self.providers):
             if pr.bankrupt:
-                self._retired_received += pr.received_total
-                pr.remove()
                 live = [x.capacity for x in self.providers if not x.bankrupt]
-                cap = max(live) if live else self.start_capacity
-                new = Provider(self, i, self.altruism[i], cap, self.start_reserves)
-                new.share = pr.share
-                self.providers[i] = new
+                self.replace_provider(i, max(live) if live else self.start_capacity)
         pressure = []
         for pr in self.providers:
             k = pr.kpi_last
             pressure.append(0.5 if k is None else float(np.clip((self.params.kpi_target + 0.1 - k) / 0.2, 0, 1)))
         self.kpi_pressure = np.array(pressure)
+
+    def replace_provider(self, i: int, capacity: float) -> Provider:
+        """A new provider takes contract ``i`` over, with the same share and expertise."""
+        old = self.providers[i]
+        self._retired_received += old.received_total
+        old.remove()
+        new = Provider(self, i, self.altruism[i], capacity, self.start_reserves)
+        new.share = old.share
+        self.providers[i] = new
+        return new
+
+    def handover(self, idx: np.ndarray) -> None:
+        """ODD 7.10.5 'Handover': clients ``idx`` change provider.
+
+        Without a ``case_owner`` each is lost with chance ``handover_loss``: they drop out
+        of care and are hidden until found again (network, GP or outreach).
+        """
+        self.handovers += idx.size
+        if idx.size == 0 or self.params.case_owner:
+            return
+        lost = idx[self.rng.random(idx.size) < self.params.handover_loss]
+        if lost.size:
+            res = self.res
+            res["state"][lost] = HIDDEN
+            res["owner"][lost] = -1
+            res["lost"][lost] = True
+            self.lost_clients += lost.size
 
     # ------------------------------------------------------------ volunteers (ODD 7.9.1)
     def recruit_volunteers(self, districts: np.ndarray, rate: float, n: int | None = None) -> None:
@@ -479,11 +579,14 @@ class CareModel(Model):
         rules.exits(self)
         rules.volunteer_turnover(self)
         rules.onset(self)
+        rules.volunteer_training(self)
         rules.plan_outreach(self)
         rules.access(self)
         rules.transfers(self)
+        rules.budget_revision(self)
         carer_hours = rules.carer_capacity(self)
         rules.plan_care(self, carer_hours)
+        rules.personal_budgets(self)
         rules.supply(self, carer_hours)
         rules.carer_burden(self)
         rules.money(self)

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .funding import HOURS_PER_DAY_ACTIVITY, optimal_hours
+from .funding import marginal_money, optimal_hours
 
 # Resident states (ODD 2.1)
-NONE, HIDDEN, APPLYING, QUEUED, DECIDING, IN_CARE, TRANSFER = range(7)
+NONE, HIDDEN, APPLYING, QUEUED, DECIDING, IN_CARE, TRANSFER, PGB = range(8)
 UNDERSERVED_UNMET = 0.25  # over 25% of need unmet counts as an underserved week
 UNDERSERVED_RUN = 4  # weeks in a row
 KPI_WEEKS = 26
@@ -32,7 +32,9 @@ def onset(m) -> np.ndarray:
     """ODD 7.1 'Onset': at-risk residents without a need may develop one.
 
     The weekly chance grows with ``need_growth_per_year`` (ageing); so does the need
-    scale of new episodes. Askers apply at once; non-askers stay hidden.
+    scale of new episodes. Askers apply at once; non-askers stay hidden, except that
+    ``walk_in_share`` of them walk in where ``walk_in`` access exists (no assessment
+    needed). ``protected_living_share`` of new clients are in protected living (7.3).
     """
     p, res = m.params, m.res
     growth = (1.0 + p.need_growth_per_year) ** (m.week / 52.0)
@@ -41,6 +43,12 @@ def onset(m) -> np.ndarray:
     idx = np.flatnonzero(new)
     if idx.size:
         m.start_episodes(idx, growth)
+        u = m.rng.random((2, idx.size))
+        res["pl"][idx] = u[0] < p.protected_living_share
+        if p.walk_in and not m.terms.needs_assessment:
+            walk = idx[(res["state"][idx] == HIDDEN) & (u[1] < p.walk_in_share)]
+            res["state"][walk] = APPLYING
+            res["reached"][walk] = True
     return idx
 
 
@@ -67,16 +75,24 @@ def need_dynamics(m) -> None:
 def exits(m) -> None:
     """ODD 7.3 'Exits': recovery, death and escalation end an episode.
 
-    Recovery when self-reliance reaches ``recovery_self_reliance``. Escalation to
+    Recovery when self-reliance reaches ``recovery_self_reliance``; a client in
+    protected living can leave only to a free home: ``housing_per_year_per_10k`` homes
+    come free a year (Poisson each week), and the others stay, blocked. Escalation to
     residential or specialist care has a yearly rate ``escalation_per_year`` multiplied by
     ``1 + escalation_unmet_factor * recent unmet share``: this is where prevention pays.
     """
     p, res = m.params, m.res
     a = np.flatnonzero(res["active"])
+    homes = m.rng.poisson(p.housing_per_year_per_10k * p.population / 1e4 / 52.0)
     if a.size == 0:
         return
     u = m.rng.random((2, a.size))
     recovered = res["sr"][a] >= p.recovery_self_reliance
+    waiting_home = np.flatnonzero(recovered & res["pl"][a])
+    if waiting_home.size > homes:
+        stay = m.rng.permutation(waiting_home)[homes:]
+        recovered[stay] = False
+        res["blocked_weeks"][a[stay]] += 1
     died = ~recovered & (u[0] < _weekly(p.mortality_per_year))
     esc_rate = p.escalation_per_year * (1.0 + p.escalation_unmet_factor * res["unmet_ema"][a])
     escalated = ~recovered & ~died & (u[1] < _weekly(esc_rate))
@@ -92,27 +108,30 @@ def network_signals(m) -> np.ndarray:
 
     Contact nodes are clients in care, carers giving care and active volunteers. A hidden
     client with ``k`` such ties is noticed with chance ``1 - (1 - s)**k`` a week, where
-    ``s`` is ``network_signal_per_week``. The tie counts are one sparse matrix product.
+    ``s`` is ``network_signal_per_week``, times ``district_team_signal_factor`` where
+    social ``district_teams`` are the way in. The tie counts are one sparse matrix product.
     """
     res = m.res
     hidden = np.flatnonzero(res["state"] == HIDDEN)
     if hidden.size == 0 or m.params.network_signal_per_week == 0:
         return hidden[:0]
     contact = np.zeros(m.layout.adjacency.shape[0], dtype=np.float32)
-    contact[: res["state"].size] = res["state"] == IN_CARE
+    contact[: res["state"].size] = (res["state"] == IN_CARE) | (res["state"] == PGB)
     car = m.car
     contact[m.layout.carer_nodes] = car["given"] > 0
     va = m.vol["active"]
     contact[m.vol["node"][va]] = 1.0
     ties = m.layout.adjacency[hidden] @ contact
-    p = 1.0 - (1.0 - m.params.network_signal_per_week) ** ties
+    s = m.params.network_signal_per_week * (m.params.district_team_signal_factor if m.params.district_teams else 1.0)
+    p = 1.0 - (1.0 - min(s, 1.0)) ** ties
     return hidden[m.rng.random(hidden.size) < p]
 
 
 def outreach(m) -> np.ndarray:
     """ODD 7.4.2 'Outreach': outreach hours find hidden non-askers.
 
-    Hours come from the municipal team (if ``outreach``) and from providers that chose
+    Hours come from the municipal team (if ``outreach``, from ``outreach_start_year``
+    on) and from providers that chose
     outreach (``plan_outreach``). Each hour finds ``outreach_finds_per_hour`` people while
     many are hidden: each hidden client is found with chance ``1 - exp(-H f / U)``.
     """
@@ -131,10 +150,13 @@ def access(m) -> None:
     Where the payment terms need an assessment and ``assessment_queue`` is on, applicants
     wait in the municipality's FIFO queue; its weekly capacity is
     ``assessments_per_week_per_10k``; a decision follows ``assessment_decision_weeks``
-    later. Otherwise the provider takes the client in at once.
+    later. Otherwise the provider takes the client in at once. GPs refer hidden
+    non-askers at yearly rate ``gp_referral_per_year`` (welfare on prescription).
     """
-    res, _p = m.res, m.params
-    found = np.union1d(network_signals(m), outreach(m))
+    res, p = m.res, m.params
+    hidden = np.flatnonzero(res["state"] == HIDDEN)
+    gp = hidden[m.rng.random(hidden.size) < _weekly(p.gp_referral_per_year)]
+    found = np.union1d(np.union1d(network_signals(m), outreach(m)), gp)
     if found.size:
         res["state"][found] = APPLYING
         res["ask_week"][found] = m.week
@@ -202,11 +224,19 @@ def request_reassessment(m, c, wanted) -> None:
 
 
 def assess(m, idx) -> None:
-    """ODD 7.4.3: set the entitlement of the residents ``idx`` and book its cost."""
+    """ODD 7.4.3: set the entitlement of the residents ``idx`` and book its cost. Under
+    output-based funding the formal need also sets one of ``output_categories`` equal
+    bands up to ``max_formal_hours``, priced per period at ``output_price_share`` of the
+    hourly price of the band's mid-point hours."""
     p, res = m.params, m.res
     formal_need = np.clip(res["need"][idx] - m.expected_help(idx), 0.0, p.max_formal_hours)
     res["entitlement"][idx] = np.minimum(formal_need * (1.0 + p.indication_headroom), p.max_formal_hours)
     res["assess_week"][idx] = m.week
+    if m.terms.output_based:  # the need category and its price per period
+        width = p.max_formal_hours / p.output_categories
+        k = np.minimum((formal_need / max(width, 1e-9)).astype(np.int64), p.output_categories - 1)
+        res["category"][idx] = k
+        res["period_price"][idx] = p.hourly_price_eur * (k + 0.5) * width * p.output_period_weeks * p.output_price_share
     m.book_admin(idx.size * p.assessment_cost_eur)
 
 
@@ -214,16 +244,17 @@ def transfers(m) -> None:
     """ODD 7.10.3 'Transfer': clients of a bankrupt provider wait, then get a new owner.
 
     A client whose provider went bankrupt misses ``transfer_weeks`` weeks of formal care
-    (0: taken over the next week)."""
+    (0: taken over the next week). The new owner takes them over by handover (7.10.5)."""
     res = m.res
     t = np.flatnonzero(res["state"] == TRANSFER)
     if t.size == 0:
         return
     done = t[res["transfer_left"][t] <= 0]
     res["transfer_left"][t] -= 1
-    if done.size and m.active_provider_shares().any():
+    if done.size and m.alive().any():
         res["state"][done] = IN_CARE
-        res["owner"][done] = m.draw_owners(done.size)
+        res["owner"][done] = m.draw_owners(done)
+        m.handover(done)
 
 
 def carer_capacity(m) -> np.ndarray:
@@ -245,9 +276,10 @@ def plan_care(m, carer_hours: np.ndarray) -> None:
     """ODD 7.6 'Provider decision': hours and modality for every client in care.
 
     For each client the owner maximises ``U(e)`` (ODD 7.6.1) given its net money per hour
-    ``mu`` under the payment terms (ODD 7.6.2), choosing group over individual care when
-    group pays more per hour (7.6.3). Under fee-for-service the entitlement caps hours.
-    Staff capacity rations all plans of a provider in proportion (7.6.4).
+    ``mu`` under the payment terms (ODD 7.6.2: cost share, subcontracting, transport,
+    prevention and KPI value), choosing group over individual care when group pays more
+    per hour (7.6.3). Where there is an entitlement it caps hours. Staff capacity rations
+    all plans of a provider in proportion (7.6.4).
     """
     p, res = m.params, m.res
     c = np.flatnonzero(res["state"] == IN_CARE)
@@ -262,13 +294,16 @@ def plan_care(m, carer_hours: np.ndarray) -> None:
         return
     owner = res["owner"][c]
     alpha = m.altruism[owner]
-    mu_ind, mu_grp = m.provider_margins()
-    mi, mg = mu_ind[owner], mu_grp[owner]
+    need = res["need"][c]
+    r = np.clip(need - np.minimum(carer_hours[c], need) - res["volunteer"][c], 0.0, p.max_formal_hours)
+    weight = m.money_weight()[owner]
+    cost = p.hourly_cost_eur * m.contracts.cost_factor[owner]
+    mi, mg = marginal_money(m.terms, p, weight, cost, res["transport_h"][c])
+    keep = 1.0 - prevention_share(m, c, r)
+    kappa = m.kpi_value_per_hour()[owner]
+    mi, mg = mi * keep + kappa, mg * keep + kappa
     group = res["group_ok"][c] & (mg > mi)
     mu = np.where(group, mg, mi)
-    r = np.clip(
-        res["need"][c] - np.minimum(carer_hours[c], res["need"][c]) - res["volunteer"][c], 0.0, p.max_formal_hours
-    )
     e = optimal_hours(r, alpha, mu, p.client_benefit_eur_per_hour, cap=p.max_formal_hours)
     if m.terms.needs_assessment:
         request_reassessment(m, c, e)
@@ -280,12 +315,64 @@ def plan_care(m, carer_hours: np.ndarray) -> None:
     cap = m.week_capacity - m.provider_outreach_hours
     scale = np.where(demand > cap, cap / np.maximum(demand, 1e-12), 1.0)
     e, nb, staff = e * scale[owner], nb * scale[owner], staff * scale[owner]
+    if m.reopen_left > 0:  # subcontracts reopened after a budget revision (7.9.2)
+        lost = np.where(m.contracts.cost_factor[owner] > 1.0, p.subcontract_share, 0.0)
+        e, staff = e * (1.0 - lost), staff * (1.0 - lost)
     res["formal"][c] = e
     res["group"][c] = group
     m.optimum_hours = float(r.sum())
     m.nb_hours = np.bincount(owner, weights=nb, minlength=nprov)
     m.staff_hours = np.bincount(owner, weights=staff, minlength=nprov) + m.nb_hours + m.provider_outreach_hours
     m.mu_client = (owner, mu, r, e)
+
+
+def prevention_share(m, c, r) -> np.ndarray:
+    """ODD 7.6.2 'Prevention value': the share of an hour's money that comes back later.
+
+    One more hour now raises met need by ``1/need``, self-reliance by
+    ``(recovery + deterioration)/need`` a week, and so lowers need by
+    ``scale/4`` times that; of the lower need, the share ``r/need`` would have been formal
+    hours. Over the ``planning_weeks`` horizon, weighed by ``prevention_foresight``, the
+    hours saved per hour now are ``pi`` (clipped to [0, 1]), and the money of an hour
+    counts ``1 - pi`` times: a fixed-sum provider saves future cost, a fee-for-service
+    provider loses future revenue.
+    """
+    p, res = m.params, m.res
+    need = np.maximum(res["need"][c], 1e-9)
+    saved = (p.recovery_per_week + p.deterioration_per_week) * res["scale"][c] / (4.0 * need) * (r / need)
+    return np.clip(p.prevention_foresight * p.planning_weeks * saved, 0.0, 1.0)
+
+
+def accept_client(m, idx, owners) -> np.ndarray:
+    """ODD 7.4.4 'Cream-skimming': under output-based funding a provider that may refuse
+    takes a client only if its utility of the client's weekly care is not negative:
+    ``a * B(e*) + (1 - a) * (price per week - cost * e*) >= 0``, with ``e*`` the hours it
+    would choose and the price per week the client's category price over the period."""
+    p, res = m.params, m.res
+    need = res["need"][idx]
+    r = np.clip(need - m.expected_help(idx), 0.0, p.max_formal_hours)
+    a = m.altruism[owners]
+    cost = p.hourly_cost_eur * m.contracts.cost_factor[owners]
+    b = p.client_benefit_eur_per_hour
+    e = np.minimum(optimal_hours(r, a, -cost, b, cap=p.max_formal_hours), res["entitlement"][idx])
+    benefit = b * (e - e**2 / (2.0 * np.maximum(r, 1e-9)))
+    money_ = res["period_price"][idx] / p.output_period_weeks - cost * e
+    return a * benefit + (1.0 - a) * money_ >= 0.0
+
+
+def personal_budgets(m) -> None:
+    """ODD 7.4.6 'Personal budget' (pgb): a client buys care with ``pgb_rate`` of the
+    in-kind price of their entitlement. ``pgb_informal_share`` of it pays their carers at
+    ``pgb_informal_price_eur`` (hours they give anyway); the rest buys formal hours at the
+    in-kind price from providers outside the contract."""
+    p, res = m.params, m.res
+    g = np.flatnonzero(res["state"] == PGB)
+    m.pgb_spend = 0.0
+    if g.size == 0:
+        return
+    budget = res["entitlement"][g] * p.hourly_price_eur * p.pgb_rate
+    res["formal"][g] = budget * (1.0 - p.pgb_informal_share) / max(p.hourly_price_eur, 1e-9)
+    m.pgb_spend = float(budget.sum())
 
 
 def network_building(m, c, r, e, alpha, mu, owner) -> np.ndarray:
@@ -392,6 +479,8 @@ def supply(m, carer_hours: np.ndarray) -> None:
     res["weeks"] += a
     waiting = np.isin(res["state"], (APPLYING, QUEUED, DECIDING))
     res["wait"] += waiting
+    in_care = (res["state"] == IN_CARE) | (res["state"] == PGB)
+    m.blocked_now = int(np.count_nonzero(in_care & res["pl"] & (res["sr"] >= p.recovery_self_reliance)))
     kpi_due = (res["state"] == IN_CARE) & (res["kpi"] < 0) & (m.week - res["care_week"] >= KPI_WEEKS)
     if kpi_due.any():
         i = np.flatnonzero(kpi_due)
@@ -425,10 +514,14 @@ def volunteer_turnover(m) -> None:
 def money(m) -> None:
     """ODD 7.9 'Money flows': payments, provider costs, admin, reserves and bankruptcy.
 
-    Fee-for-service pays each delivered hour weekly (and an invoice line per client-month);
-    fixed sums are paid in advance at the start of each year. Costs are staff hours at
-    ``hourly_cost_eur`` plus transport for group days. Every euro the municipality pays
-    is booked as received by a provider.
+    Per-hour prices are paid weekly for delivered hours, with the reimbursed share of a
+    group client's transport, and an invoice line per client-month. Output-based prices
+    are paid per client at the start of each ``output_period_weeks`` period in care. A
+    fixed sum comes in advance at the start of each year, or in weekly instalments (a
+    population budget), split by :meth:`CareModel.fixed_shares`. Costs are staff hours at
+    ``hourly_cost_eur`` (times the subcontracting factor) plus the transport of group
+    clients. Personal budgets are paid weekly. Every euro the municipality pays a provider
+    is booked as received by it.
     """
     p, res, t = m.params, m.res, m.terms
     nprov = len(m.providers)
@@ -436,21 +529,26 @@ def money(m) -> None:
     owner = res["owner"][c]
     grp = res["group"][c]
     hours = res["formal"][c]
+    th = res["transport_h"][c]
     pay = np.zeros(nprov)
     if t.price_individual or t.price_group:
-        pay += np.bincount(owner, weights=np.where(grp, t.price_group, t.price_individual) * hours, minlength=nprov)
+        price = np.where(grp, t.price_group + t.transport_share * th, t.price_individual)
+        pay += np.bincount(owner, weights=price * hours, minlength=nprov)
         m.book_admin(np.count_nonzero(hours > 0) * p.invoice_cost_eur * 12.0 / 52.0)
-    if t.annual_fixed and m.week % 52 == 0:
-        pay += t.annual_fixed * m.active_provider_shares()
+    if t.output_based:
+        due = c[(m.week - res["care_week"][c]) % p.output_period_weeks == 0]
+        pay += np.bincount(res["owner"][due], weights=res["period_price"][due], minlength=nprov)
+        m.book_admin(due.size * p.invoice_cost_eur)
     if t.annual_fixed:
+        if t.fixed_weekly:
+            pay += m.fixed_this_year() / 52.0
+        elif m.week % 52 == 0:
+            pay += m.fixed_this_year()
         m.book_admin(p.monitoring_cost_share * t.annual_fixed / 52.0)
-    transport = (
-        np.bincount(owner, weights=np.where(grp, hours, 0.0), minlength=nprov)
-        * p.transport_eur_per_day
-        / HOURS_PER_DAY_ACTIVITY
-    )
-    cost = m.staff_hours * p.hourly_cost_eur + transport
+    transport = np.bincount(owner, weights=np.where(grp, hours * th, 0.0), minlength=nprov)
+    cost = m.staff_hours * p.hourly_cost_eur * m.contracts.cost_factor + transport
     m.transfer(pay)
+    m.book_other(m.pgb_spend)
     for i, pr in enumerate(m.providers):
         pr.reserves -= cost[i]
         pr.year_cost += cost[i]
@@ -460,56 +558,109 @@ def money(m) -> None:
     bankruptcy(m)
 
 
+def budget_revision(m) -> None:
+    """ODD 7.9.2 'Budget revision': under a population budget the state may revise the
+    municipal budget mid-year (May or September, each with half of
+    ``budget_revision_per_year``) by ``budget_revision_size``; the rest of the year's
+    instalments change with it, and for ``reopen_weeks`` the contractors reopen their
+    subcontracts, so subcontracted hours are not delivered."""
+    p = m.params
+    w = m.week % 52
+    if w == 0:
+        m.revision_factor = 1.0
+    if m.reopen_left > 0:
+        m.reopen_left -= 1
+    if w in (19, 35):  # May, September
+        u = m.rng.random()
+        if m.terms.by_district and u < p.budget_revision_per_year / 2.0:
+            m.revision_factor *= 1.0 + p.budget_revision_size
+            m.reopen_left = p.reopen_weeks
+            m.revisions += 1
+
+
+def volunteer_training(m) -> None:
+    """ODD 7.9.1 'Volunteer training': the municipality trains care volunteers with
+    ``volunteer_training_eur_per_10k`` a year plus last year's innovation budget (7.10.2),
+    at ``volunteer_training_cost_eur`` each: a Poisson number a week, in random districts."""
+    p = m.params
+    n = int(m.rng.poisson(m.training_budget / p.volunteer_training_cost_eur / 52.0))
+    if n:
+        m.book_other(n * p.volunteer_training_cost_eur)
+        m.recruit_volunteers(np.zeros(0, dtype=int), 0.0, n=n)
+        m.trained_volunteers += n
+
+
 def bankruptcy(m) -> None:
     """ODD 7.10.3 'Bankruptcy': a provider with negative reserves stops; its clients wait
-    ``transfer_weeks`` for a new owner and get no formal care meanwhile."""
-    res = m.res
-    for pr in m.providers:
-        if not pr.bankrupt and pr.reserves < 0:
-            pr.bankrupt = True
-            pr.capacity = 0.0
-            m.bankruptcies += 1
-            mine = np.flatnonzero((res["owner"] == pr.index) & np.isin(res["state"], (IN_CARE, TRANSFER)))
-            res["state"][mine] = TRANSFER
-            res["owner"][mine] = -1
-            res["transfer_left"][mine] = m.params.transfer_weeks
+    ``transfer_weeks`` for a new owner and get no formal care meanwhile. A municipality
+    with a buffer (7.10.2) large enough rescues the provider by paying its deficit."""
+    res, muni = m.res, m.municipality
+    for i, pr in enumerate(m.providers):
+        if pr.bankrupt or pr.reserves >= 0:
+            continue
+        if muni.buffer >= -pr.reserves:
+            rescue = np.zeros(len(m.providers))
+            rescue[i] = -pr.reserves
+            muni.buffer += pr.reserves
+            m.transfer(rescue)
+            m.rescues += 1
+            continue
+        pr.bankrupt = True
+        pr.capacity = 0.0
+        m.bankruptcies += 1
+        mine = np.flatnonzero((res["owner"] == pr.index) & np.isin(res["state"], (IN_CARE, TRANSFER)))
+        res["state"][mine] = TRANSFER
+        res["owner"][mine] = -1
+        res["transfer_left"][mine] = m.params.transfer_weeks
 
 
 def year_end(m) -> None:
-    """ODD 7.10 'Year end': KPI consequences, subsidy reclaim, capacity adaptation.
+    """ODD 7.10 'Year end': KPI consequences, subsidy reclaim, tenders, adaptation.
 
     KPI (7.10.1): a provider whose share of clients improved or stable after 26 weeks is
     below ``kpi_target`` loses ``kpi_penalty_share`` of its fixed sum; its KPI pressure
     for next year follows the gap. Reclaim (7.10.2): ``subsidy_reclaim_share`` of a
-    surplus on the fixed sum goes back to the municipality's buffer. Adaptation (7.10.4):
-    staff capacity moves toward last year's use plus ``staff_headroom``, by at most
+    surplus on the fixed sum goes back; ``buffer_share`` of it to the buffer, and
+    ``innovation_share`` to next year's volunteer training. Tender (7.10.5): every
+    ``contract_years`` each contract is tendered again and lost with chance
+    ``tender_churn``; a new provider takes the clients over by handover; each tender
+    costs ``tender_cost_eur`` per provider. Adaptation (7.10.4): staff capacity moves
+    toward last year's use plus ``staff_headroom``, by at most
     ``capacity_adjust_per_year``; a bankrupt provider is replaced by a new entrant.
     """
-    p, t = m.params, m.terms
+    p, t, res = m.params, m.terms, m.res
     nprov = len(m.providers)
     owners = np.concatenate([o for o, _ in m.kpi_log]) if m.kpi_log else np.zeros(0, int)
     flags = np.concatenate([f for _, f in m.kpi_log]) if m.kpi_log else np.zeros(0)
     m.kpi_log = []
     n = np.bincount(owners, minlength=nprov)
     ok = np.bincount(owners, weights=flags.astype(float), minlength=nprov)
-    back = np.zeros(nprov)
+    penalty, reclaim = np.zeros(nprov), np.zeros(nprov)
+    fixed = m.fixed_this_year()
     for i, pr in enumerate(m.providers):
-        fixed = t.annual_fixed * pr.share
         if n[i]:
             pr.kpi_last = ok[i] / n[i]
         if pr.bankrupt:
             continue
         if t.kpi_penalty_share and pr.kpi_last is not None and pr.kpi_last < p.kpi_target:
-            back[i] += t.kpi_penalty_share * fixed
-        if fixed and t.keep_share < 1.0:
-            surplus = pr.year_received - pr.year_cost - back[i]
-            back[i] += max(surplus, 0.0) * (1.0 - t.keep_share)
-    m.transfer(-back)
-    m.municipality.buffer += back.sum()
+            penalty[i] = t.kpi_penalty_share * fixed[i]
+        if fixed[i] and t.keep_share < 1.0:
+            surplus = pr.year_received - pr.year_cost - penalty[i]
+            reclaim[i] = max(surplus, 0.0) * (1.0 - t.keep_share)
+    m.transfer(-(penalty + reclaim))
+    m.municipality.buffer += p.buffer_share * reclaim.sum()
+    m.innovation_budget = p.innovation_share * reclaim.sum()
+    m.training_budget = p.volunteer_training_eur_per_10k * p.population / 1e4 + m.innovation_budget
     for pr in m.providers:
         used = pr.year_staff_hours / 52.0 * (1.0 + p.staff_headroom)
         lo, hi = pr.capacity * (1 - p.capacity_adjust_per_year), pr.capacity * (1 + p.capacity_adjust_per_year)
         if not pr.bankrupt:
             pr.capacity = float(np.clip(used, lo, hi))
         pr.year_staff_hours = pr.year_cost = pr.year_received = 0.0
+    if (m.week + 1) % (52 * p.contract_years) == 0 and m.week + 1 < m.n_weeks:
+        lose = m.rng.random(nprov) < p.tender_churn
+        m.book_admin(p.tender_cost_eur * nprov)
+        for i in np.flatnonzero(lose & m.alive()):
+            m.replace_provider(int(i), m.providers[i].capacity)
+            m.handover(np.flatnonzero((res["owner"] == i) & (res["state"] == IN_CARE)))
     m.replace_bankrupt()

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import sim
-from sim import funding, rules
+from sim import contracts, funding, rules
 from sim.metrics import SUMMARY_KEYS
 from sim.model import WEEKLY, CareModel
 from sim.params import PARAMS
@@ -16,7 +16,7 @@ HEADINGS = dict(re.findall(r"^#{2,4} (\d+(?:\.\d+)*) (.+)$", ODD, flags=re.M))
 
 
 def _rule_functions():
-    for mod in (rules, funding):
+    for mod in (rules, funding, contracts):
         for name, fn in inspect.getmembers(mod, inspect.isfunction):
             if fn.__module__ == mod.__name__ and not name.startswith("_"):
                 yield f"{mod.__name__.split('.')[-1]}.{name}", fn
@@ -35,14 +35,14 @@ def test_every_submodel_section_names_code_that_exists():
     sections = re.split(r"^(#{3,4} 7\.\d+(?:\.\d+)? .+)$", ODD, flags=re.M)
     checked = 0
     for head, body in zip(sections[1::2], sections[2::2], strict=True):
-        names = re.findall(r"`((?:rules|funding|CareModel)\.[A-Za-z_]+)`", body)
+        names = re.findall(r"`((?:rules|funding|contracts|CareModel)\.[A-Za-z_]+)`", body)
         nested = re.search(r"^#### ", body, flags=re.M)
         if not names and nested:
             continue  # a parent section whose subsections name the code
         assert names, f"ODD section {head!r} must name the function(s) that implement it"
         for n in names:
             owner, attr = n.split(".")
-            target = {"rules": rules, "funding": funding, "CareModel": CareModel}[owner]
+            target = {"rules": rules, "funding": funding, "contracts": contracts, "CareModel": CareModel}[owner]
             assert hasattr(target, attr), f"ODD section {head!r} names {n}, which does not exist"
         checked += 1
     assert checked >= 20, f"expected the submodels of section 7 to be documented, found {checked}"

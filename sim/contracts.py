@@ -1,0 +1,91 @@
+"""Who is contracted for what (ODD 5 'Initialisation', 7.4.4 'Owner assignment').
+
+The municipality's contracts decide which providers may take which clients and how a
+fixed sum is split: consortium shares (Alphen), main contractors per district with a
+cap on districts (Lelystad), provider expertise (Zaltbommel). Geography decides the
+transport cost of group activities (Alphen).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .funding import HOURS_PER_DAY_ACTIVITY, PaymentTerms
+from .params import Scenario
+
+
+@dataclass
+class Contracts:
+    """Contract structure over providers ``P`` and districts ``D``."""
+
+    money_share: np.ndarray  # (P,) share of any fixed sum
+    client_share: np.ndarray  # (P,) weight when clients are assigned
+    serves: np.ndarray  # (P, D) bool: may take clients of the district
+    ptype: np.ndarray  # (P,) expertise
+    cost_factor: np.ndarray  # (P,) cost of an hour against own staff (subcontracting)
+
+
+def contract_structure(sc: Scenario, terms: PaymentTerms, district_weight: np.ndarray, rng) -> Contracts:
+    """ODD 5.3 'Contracts': shares, districts served, expertise and subcontracting.
+
+    Consortium (every fixed-sum model but the population budget): the fixed sum is split
+    by historic shares, lognormal with coefficient of variation ``historic_share_spread``
+    (0: equal), while clients are assigned equally. Population budget: each district has
+    ``ceil(P / D)`` main contractors, drawn in order of a random tender strength, where
+    no contractor may serve more than ``max_districts_per_contractor`` districts; a
+    district's budget follows ``district_weight`` (risk-adjusted or head count) and is
+    split equally among its contractors, who buy ``subcontract_share`` of their hours at
+    ``1 + subcontract_markup`` times their cost.
+    """
+    n_p, n_d = sc.providers, sc.districts
+    spread = sc.historic_share_spread
+    sigma = np.sqrt(np.log1p(spread**2))
+    historic = rng.lognormal(-(sigma**2) / 2, sigma, n_p)
+    strength = rng.random(n_p)
+    ptype = np.arange(n_p) % sc.provider_types
+    serves = np.ones((n_p, n_d), dtype=bool)
+    cost_factor = np.ones(n_p)
+    client_share = np.full(n_p, 1.0 / n_p)
+    money_share = historic / historic.sum()
+    if terms.by_district:
+        serves[:] = False
+        per_district = min(n_p, -(-n_p // n_d))
+        load = np.zeros(n_p, dtype=int)
+        order = np.argsort(-strength, kind="stable")
+        for d in range(n_d):
+            picked = 0
+            for i in order:
+                if picked == per_district:
+                    break
+                if load[i] < sc.max_districts_per_contractor and not serves[i, d]:
+                    serves[i, d] = True
+                    load[i] += 1
+                    picked += 1
+            if picked == 0:  # the cap leaves a district unserved: the strongest takes it
+                serves[order[0], d] = True
+            order = np.concatenate([order[1:], order[:1]])  # the next district starts lower
+        budget_d = district_weight / district_weight.sum()
+        money_share = (serves * (budget_d / np.maximum(serves.sum(axis=0), 1))).sum(axis=1)
+        cost_factor[:] = 1.0 + sc.subcontract_share * sc.subcontract_markup
+    return Contracts(money_share, client_share, serves, ptype, cost_factor)
+
+
+def transport_per_client_hour(sc: Scenario, nbhd_distance: np.ndarray, nbhd: np.ndarray) -> np.ndarray:
+    """ODD 7.6.3: transport cost per group client-hour for each resident.
+
+    A day activity is a return trip of ``2 * d`` km at ``transport_eur_per_km``, over
+    4 hours; ``d`` is ``local_activity_km`` when activities are local, else the distance
+    from the resident's neighbourhood to the town centre.
+    """
+    d = np.full(nbhd.size, sc.local_activity_km) if sc.group_activities_local else nbhd_distance[nbhd]
+    return 2.0 * d * sc.transport_eur_per_km / HOURS_PER_DAY_ACTIVITY
+
+
+def neighbourhood_distances(sc: Scenario, rng) -> np.ndarray:
+    """ODD 5.3: distance (km) from each neighbourhood to the town centre, for a
+    neighbourhood placed uniformly at random in a disc of radius ``town_radius_km``."""
+    n_d, n_n = sc.districts, sc.neighbourhoods_per_district
+    radius = sc.town_radius_km * np.sqrt(rng.random(n_d * n_n))
+    return radius
