@@ -134,6 +134,7 @@ class Provider(Agent):
         self.year_staff_hours = 0.0
         self.year_cost = 0.0
         self.year_received = 0.0
+        self.year_variable = 0.0  # per-hour and per-period pay this year
         self.received_total = 0.0  # from the municipality, net of reclaims
         self.staff_hours = 0.0  # this week
 

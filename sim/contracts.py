@@ -33,9 +33,11 @@ def contract_structure(sc: Scenario, terms: PaymentTerms, district_weight: np.nd
     Consortium (every fixed-sum model but the population budget): the fixed sum is split
     by historic shares, lognormal with coefficient of variation ``historic_share_spread``
     (0: equal), while clients are assigned equally. Population budget: each district has
-    ``ceil(P / D)`` main contractors, drawn in order of a random tender strength, where
-    no contractor may serve more than ``max_districts_per_contractor`` districts; a
-    district's budget follows ``district_weight`` (risk-adjusted or head count) and is
+    ``ceil(P / D)`` main-contractor lots, won in order of each contractor's bid (a tender
+    strength plus a district-specific part), where no contractor may hold more than
+    ``max_districts_per_contractor`` districts; a
+    district's budget follows ``district_weight`` (the mapped caseload when
+    ``risk_adjusted_budget``, else the head count) and is
     split equally among its contractors, who buy ``subcontract_share`` of their hours at
     ``1 + subcontract_markup`` times their cost.
     """
@@ -51,21 +53,18 @@ def contract_structure(sc: Scenario, terms: PaymentTerms, district_weight: np.nd
     money_share = historic / historic.sum()
     if terms.by_district:
         serves[:] = False
-        per_district = min(n_p, -(-n_p // n_d))
+        lots = max(1, -(-n_p // n_d))  # main-contractor lots per district
         load = np.zeros(n_p, dtype=int)
-        order = np.argsort(-strength, kind="stable")
+        bids = strength[:, None] + 0.5 * rng.random((n_p, n_d))
         for d in range(n_d):
-            picked = 0
-            for i in order:
-                if picked == per_district:
-                    break
-                if load[i] < sc.max_districts_per_contractor and not serves[i, d]:
-                    serves[i, d] = True
-                    load[i] += 1
-                    picked += 1
-            if picked == 0:  # the cap leaves a district unserved: the strongest takes it
+            order = np.argsort(-bids[:, d], kind="stable")
+            for _ in range(lots):
+                free = [i for i in order if load[i] < sc.max_districts_per_contractor and not serves[i, d]]
+                if free:
+                    serves[free[0], d] = True
+                    load[free[0]] += 1
+            if not serves[:, d].any():  # the cap leaves a district unserved: the best bid takes it
                 serves[order[0], d] = True
-            order = np.concatenate([order[1:], order[:1]])  # the next district starts lower
         budget_d = district_weight / district_weight.sum()
         money_share = (serves * (budget_d / np.maximum(serves.sum(axis=0), 1))).sum(axis=1)
         cost_factor[:] = 1.0 + sc.subcontract_share * sc.subcontract_markup

@@ -24,17 +24,33 @@ SUMMARY_KEYS: dict[str, tuple[str, str]] = {
     "budget_eur": ("EUR/yr", "municipal budget per year"),
     "overrun_share": ("share", "spend / budget - 1 (negative: under budget)"),
     "admin_cost_share": ("share", "admin cost / (spend + admin cost)"),
+    "admin_eur": ("EUR/yr", "admin cost per year: assessments, invoices, monitoring, tenders"),
     "spend_per_client_year_eur": ("EUR", "spend per client-year in care"),
     "informal_hours_per_carer_week": ("h", "hours per week of a carer who gives care"),
     "carer_overburden_share": ("share", "carers giving care who are overburdened"),
     "volunteers_per_1000_inhabitants": ("/1000", "active volunteers, mean over weeks"),
     "bankruptcies": ("count", "providers gone bankrupt"),
+    "rescues": ("count", "providers saved from bankruptcy by the municipal buffer"),
+    "lost_per_1000_clients": ("/1000", "clients lost at a handover between providers, per 1,000 clients"),
+    "refusals_per_1000_admissions": ("/1000", "intakes declined by a provider per 1,000 admissions"),
+    "largest_provider_share": ("share", "share of clients in care with the largest provider, mean over weeks"),
+    "funding_per_client_cv": ("ratio", "coefficient of variation over providers of money received per client-week"),
+    "blocked_share": ("share", "client-weeks in care of recovered protected-living clients waiting for a home"),
     "clients_per_1000_inhabitants": ("/1000", "clients in care per 1,000 inhabitants, mean over weeks"),
 }
 
 
 def _ratio(a: float, b: float) -> float:
     return float(a / b) if b > 0 else 0.0
+
+
+def _funding_cv(model) -> float:
+    weeks = model.prov_client_weeks
+    ok = weeks > 52  # providers with at least a client-year
+    if ok.sum() < 2:
+        return 0.0
+    per = model.prov_received[ok] / weeks[ok]
+    return float(per.std() / per.mean()) if per.mean() > 0 else 0.0
 
 
 def summarise(weekly: pd.DataFrame, clients: pd.DataFrame, model) -> dict[str, float]:
@@ -71,11 +87,18 @@ def summarise(weekly: pd.DataFrame, clients: pd.DataFrame, model) -> dict[str, f
         "budget_eur": float(model.municipality.budget),
         "overrun_share": _ratio(spend_year, model.municipality.budget) - 1.0,
         "admin_cost_share": _ratio(admin, spend + admin),
+        "admin_eur": admin / years if years else 0.0,
         "spend_per_client_year_eur": _ratio(spend, care_weeks / 52.0),
         "informal_hours_per_carer_week": _ratio(w["informal_hours"].sum(), giving.sum()),
         "carer_overburden_share": _ratio(w["carers_overburdened"].sum(), giving.sum()),
         "volunteers_per_1000_inhabitants": float(w["volunteers"].mean()) * 1000.0 / p.population,
         "bankruptcies": float(model.bankruptcies),
+        "rescues": float(model.rescues),
+        "lost_per_1000_clients": _ratio(model.lost_clients * 1000.0, len(clients)),
+        "refusals_per_1000_admissions": _ratio(model.refusals * 1000.0, model.admissions),
+        "largest_provider_share": float(w["largest_provider_share"].mean()),
+        "funding_per_client_cv": _funding_cv(model),
+        "blocked_share": _ratio(w["blocked_clients"].sum(), care_weeks),
         "clients_per_1000_inhabitants": float(w["clients_in_care"].mean()) * 1000.0 / p.population,
     }
     return {k: float(out[k]) for k in SUMMARY_KEYS}

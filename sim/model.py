@@ -44,6 +44,8 @@ WEEKLY = {
     "volunteers": "r_volunteers",
     "escalations": "r_escalations",
     "bankruptcies": "bankruptcies",
+    "blocked_clients": "blocked_now",
+    "largest_provider_share": "r_max_share",
 }
 
 _RES_FLOAT = (
@@ -66,6 +68,7 @@ _RES_FLOAT = (
     "c_unmet",
     "c_need",
     "period_price",
+    "floor",
 )
 _RES_INT = (
     "state",
@@ -147,7 +150,7 @@ class CareModel(Model):
         res.update({k: np.zeros(n_res, dtype=bool) for k in _RES_BOOL})
         res["owner"][:] = -1
         res["kpi"][:] = -1
-        district_risk = rng.lognormal(0.0, 0.15, p.districts)
+        district_risk = rng.lognormal(0.0, p.district_risk_spread, p.districts)
         district_risk /= district_risk.mean()
         res["risk"] = rng.lognormal(-0.125, 0.5, n_res) * district_risk[self.layout.district[:n_res]]
         res["asker"] = rng.random(n_res) >= p.non_asker_share
@@ -156,8 +159,15 @@ class CareModel(Model):
         res["transport_h"] = transport_per_client_hour(
             p, neighbourhood_distances(p, rng), self.layout.neighbourhood[:n_res]
         )
-        heads = np.bincount(self.layout.district[:n_res], minlength=p.districts).astype(float)
-        self.district_weight = heads * (district_risk if p.risk_adjusted_budget else 1.0)
+        # the clients who came over in 2015, more where risk is higher (ODD 5.2)
+        target = p.baseline_clients_per_1000 * p.population / 1000.0
+        q = target / (n_res * max(1e-9, 1.0 - p.non_asker_share)) * res["risk"] / res["risk"].mean()
+        start = np.flatnonzero(rng.random(n_res) < np.minimum(q, 1.0))
+        # district budgets: head count, or the mapped caseload of 2015 (risk-adjusted, 5.3)
+        dist = self.layout.district[:n_res]
+        heads = np.bincount(dist, minlength=p.districts).astype(float)
+        mapped = np.bincount(dist[start], minlength=p.districts).astype(float)
+        self.district_weight = np.maximum(mapped, 1.0) if p.risk_adjusted_budget else heads
         self.contracts = contract_structure(p, self.terms, self.district_weight, rng)
         self.res = res
         self.clients: dict[int, Client] = {}
@@ -209,6 +219,7 @@ class CareModel(Model):
         self.nb_hours = np.zeros(p.providers)
         self.optimum_hours = 0.0
         self.week_cost = np.zeros(p.providers)
+        self.week_variable = np.zeros(p.providers)  # per-hour and per-period pay last week
         self.outreach_team_hours = p.outreach_hours_per_10k * p.population / 1e4 if p.outreach else 0.0
         self.municipal_outreach_hours = 0.0
         self.revision_factor = 1.0  # mid-year budget revision of this year (ODD 7.9.2)
@@ -226,6 +237,8 @@ class CareModel(Model):
         self.trained_volunteers = 0
         self.pgb_spend = 0.0
         self.blocked_now = 0
+        self.prov_received = np.zeros(p.providers)  # by contract index, over the run
+        self.prov_client_weeks = np.zeros(p.providers)
         self.assessment_capacity = p.assessments_per_week_per_10k * p.population / 1e4
         self._week_spend = self._week_admin = 0.0
         self.escalations = 0
@@ -236,9 +249,6 @@ class CareModel(Model):
         self.recruit_volunteers(
             rng.integers(0, p.districts, 1), 0.0, n=round(p.volunteers_per_1000 * p.population / 1000)
         )
-        target = p.baseline_clients_per_1000 * p.population / 1000.0
-        q = min(1.0, target / (n_res * max(1e-9, 1.0 - p.non_asker_share)))
-        start = np.flatnonzero(rng.random(n_res) < q)
         self.start_episodes(start, 1.0)
         res["initial"][start] = True
         askers = start[res["asker"][start]]
@@ -290,6 +300,7 @@ class CareModel(Model):
         for col in ("wait", "weeks", "under_run", "transfer_left", "refusals", "blocked_weeks", "category"):
             res[col][idx] = 0
         res["period_price"][idx] = 0.0
+        res["floor"][idx] = 0.0
         res["unmet"][idx] = need
         car = self.car
         restart = np.isin(car["slot"], idx)
@@ -344,6 +355,11 @@ class CareModel(Model):
                 "state",
                 "ask_week",
                 "care_week",
+                "refusals",
+                "category",
+                "lost",
+                "pl",
+                "blocked_weeks",
             )
         }
         rec["slot"] = idx.copy()
@@ -441,11 +457,15 @@ class CareModel(Model):
         return self.terms.annual_fixed * self.revision_factor * self.fixed_shares()
 
     def _fixed_position(self):
-        """Whether each provider expects to spend less than its fixed sum this year."""
-        w = self.week % 52
+        """Whether each provider expects its year's income to cover its year's cost.
+
+        Income is its fixed sum plus the per-hour and per-period payments so far and last
+        week's rate for the rest of the year; cost is likewise projected (ODD 7.6.2)."""
+        left = 52 - self.week % 52
         spent = np.array([pr.year_cost for pr in self.providers])
-        projected = spent + self.week_cost * (52 - w)
-        return projected < self.fixed_this_year()
+        earned = np.array([pr.year_variable for pr in self.providers])
+        income = self.fixed_this_year() + earned + self.week_variable * left
+        return spent + self.week_cost * left < income
 
     def money_weight(self) -> np.ndarray:
         """The share of an hour's cost each provider bears now (ODD 7.6.2)."""
@@ -475,6 +495,7 @@ class CareModel(Model):
             return
         self.municipality.paid_total += total
         self._week_spend += total
+        self.prov_received += pay
         for i, pr in enumerate(self.providers):
             pr.reserves += pay[i]
             pr.year_received += pay[i]
@@ -586,7 +607,7 @@ class CareModel(Model):
         rules.budget_revision(self)
         carer_hours = rules.carer_capacity(self)
         rules.plan_care(self, carer_hours)
-        rules.personal_budgets(self)
+        rules.personal_budgets(self, carer_hours)
         rules.supply(self, carer_hours)
         rules.carer_burden(self)
         rules.money(self)
@@ -611,7 +632,7 @@ class CareModel(Model):
         res, car = self.res, self.car
         a = res["active"]
         st = res["state"]
-        self.r_in_care = int(np.count_nonzero(st == IN_CARE))
+        self.r_in_care = int(np.count_nonzero((st == IN_CARE) | (st == PGB)))
         self.r_with_need = int(np.count_nonzero(a))
         self.r_waiting = int(np.count_nonzero((st >= APPLYING) & (st < IN_CARE)))
         self.r_hidden = int(np.count_nonzero(st == HIDDEN))
@@ -635,6 +656,9 @@ class CareModel(Model):
         self.r_carers_over = int(np.count_nonzero(giving & car["over"]))
         self.r_volunteers = int(np.count_nonzero(self.vol["active"]))
         self.r_escalations = self._week_escalations
+        counts = np.bincount(res["owner"][st == IN_CARE], minlength=len(self.providers))
+        self.prov_client_weeks += counts
+        self.r_max_share = float(counts.max() / counts.sum()) if counts.sum() else 0.0
         self.agent_steps += self.r_with_need + len(self.carers) + self.r_volunteers
 
     # ------------------------------------------------------------ invariants (ODD 7.11)
@@ -713,6 +737,11 @@ class CareModel(Model):
                 "escalated": df["escalated"],
                 "kpi": df["kpi"],
                 "networked": df["networked"],
+                "refusals": df["refusals"],
+                "category": df["category"],
+                "lost_at_handover": df["lost"],
+                "protected_living": df["pl"],
+                "weeks_blocked": df["blocked_weeks"],
             }
         )
         return out.sort_values(["start_week", "client_id"], kind="stable").reset_index(drop=True)

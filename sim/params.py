@@ -131,6 +131,15 @@ PARAMS: tuple[Param, ...] = (
         "assumption: Lelystad has 4 of ~20,000 inhabitants (cases.md)",
         int,
     ),
+    P(
+        "district_risk_spread",
+        0.15,
+        "log-sd",
+        0.0,
+        2.0,
+        "spread of need risk between districts",
+        "cases.md Lelystad: need above average in some parts",
+    ),
     P("neighbourhoods_per_district", 4, "neighbourhoods", 1, 200, "neighbourhoods in each district", "assumption", int),
     P(
         "at_risk_share",
@@ -566,6 +575,15 @@ PARAMS: tuple[Param, ...] = (
         "assumption",
     ),
     P(
+        "overhead_share",
+        0.1,
+        "share of staff cost",
+        0.0,
+        2.0,
+        "a provider's fixed weekly cost (rent, management) as a share of its starting staff cost",
+        "assumption",
+    ),
+    P(
         "reserves_share",
         0.1,
         "share of revenue",
@@ -710,7 +728,7 @@ PARAMS: tuple[Param, ...] = (
     ),
     P(
         "output_price_share",
-        0.8,
+        0.7,
         "share",
         0.0,
         2.0,

@@ -20,6 +20,7 @@ UNDERSERVED_RUN = 4  # weeks in a row
 KPI_WEEKS = 26
 KPI_TOLERANCE = 0.1  # self-reliance may drop this much and still count as stable
 EMA_WEEKS = 8  # memory of carer burden and of unmet need
+MAX_REFUSALS = 4  # after this many refusals the municipality obliges a provider (7.4.4)
 REASSESS_MIN_WEEKS = 13  # a provider may ask for a new assessment at most once a quarter
 
 
@@ -56,8 +57,9 @@ def need_dynamics(m) -> None:
     """ODD 7.2 'Need dynamics': self-reliance moves with met need; need follows it.
 
     A week with all need met raises self-reliance by ``recovery_per_week``, a week with
-    none met lowers it by ``deterioration_per_week``; a random shock is added. Need is
-    ``scale * (5 - self_reliance) / 4`` hours a week.
+    none met lowers it by ``deterioration_per_week``; a random shock is added. A client
+    whose owner's expertise does not fit recovers at ``mismatch_recovery_factor`` of the
+    rate. Need is ``scale * (5 - self_reliance) / 4`` hours a week.
     """
     p, res = m.params, m.res
     a = np.flatnonzero(res["active"])
@@ -66,7 +68,10 @@ def need_dynamics(m) -> None:
     need = res["need"][a]
     met = np.where(need > 0, 1.0 - res["unmet"][a] / np.maximum(need, 1e-12), 1.0)
     shock = m.rng.normal(0.0, p.self_reliance_noise, a.size)
-    sr = res["sr"][a] + p.recovery_per_week * met - p.deterioration_per_week * (1.0 - met) + shock
+    owner = res["owner"][a]
+    misfit = (owner >= 0) & (m.contracts.ptype[np.maximum(owner, 0)] != res["ctype"][a])
+    recovery = p.recovery_per_week * np.where(misfit, p.mismatch_recovery_factor, 1.0)
+    sr = res["sr"][a] + recovery * met - p.deterioration_per_week * (1.0 - met) + shock
     res["sr"][a] = np.clip(sr, 1.0, 5.0)
     res["need"][a] = res["scale"][a] * (5.0 - res["sr"][a]) / 4.0
     res["unmet_ema"][a] += (1.0 - met - res["unmet_ema"][a]) / EMA_WEEKS
@@ -227,7 +232,8 @@ def assess(m, idx) -> None:
     """ODD 7.4.3: set the entitlement of the residents ``idx`` and book its cost. Under
     output-based funding the formal need also sets one of ``output_categories`` equal
     bands up to ``max_formal_hours``, priced per period at ``output_price_share`` of the
-    hourly price of the band's mid-point hours."""
+    hourly price of the band's mid-point hours; the band's lower bound is the floor of
+    hours the provider must give (7.6)."""
     p, res = m.params, m.res
     formal_need = np.clip(res["need"][idx] - m.expected_help(idx), 0.0, p.max_formal_hours)
     res["entitlement"][idx] = np.minimum(formal_need * (1.0 + p.indication_headroom), p.max_formal_hours)
@@ -236,6 +242,7 @@ def assess(m, idx) -> None:
         width = p.max_formal_hours / p.output_categories
         k = np.minimum((formal_need / max(width, 1e-9)).astype(np.int64), p.output_categories - 1)
         res["category"][idx] = k
+        res["floor"][idx] = k * width
         res["period_price"][idx] = p.hourly_price_eur * (k + 0.5) * width * p.output_period_weeks * p.output_price_share
     m.book_admin(idx.size * p.assessment_cost_eur)
 
@@ -299,15 +306,15 @@ def plan_care(m, carer_hours: np.ndarray) -> None:
     weight = m.money_weight()[owner]
     cost = p.hourly_cost_eur * m.contracts.cost_factor[owner]
     mi, mg = marginal_money(m.terms, p, weight, cost, res["transport_h"][c])
+    group = res["group_ok"][c] & (mg > mi)  # the route that pays more per hour now (7.6.3)
     keep = 1.0 - prevention_share(m, c, r)
-    kappa = m.kpi_value_per_hour()[owner]
-    mi, mg = mi * keep + kappa, mg * keep + kappa
-    group = res["group_ok"][c] & (mg > mi)
-    mu = np.where(group, mg, mi)
+    mu = np.where(group, mg, mi) * keep + m.kpi_value_per_hour()[owner]
     e = optimal_hours(r, alpha, mu, p.client_benefit_eur_per_hour, cap=p.max_formal_hours)
     if m.terms.needs_assessment:
         request_reassessment(m, c, e)
         e = np.minimum(e, res["entitlement"][c])
+    if m.terms.output_based:  # the category's lower bound is the contract's floor
+        e = np.maximum(e, res["floor"][c])
     nb = network_building(m, c, r, e, alpha, mu, owner)
     staff = np.where(group, e / p.group_size, e)
     demand = np.bincount(owner, weights=staff, minlength=nprov) + np.bincount(owner, weights=nb, minlength=nprov)
@@ -346,8 +353,10 @@ def prevention_share(m, c, r) -> np.ndarray:
 def accept_client(m, idx, owners) -> np.ndarray:
     """ODD 7.4.4 'Cream-skimming': under output-based funding a provider that may refuse
     takes a client only if its utility of the client's weekly care is not negative:
-    ``a * B(e*) + (1 - a) * (price per week - cost * e*) >= 0``, with ``e*`` the hours it
-    would choose and the price per week the client's category price over the period."""
+    ``a * B(e) + (1 - a) * (price per week - cost * e) >= 0``, with ``e`` the hours it
+    would choose, at least the category's floor, and the price per week the client's
+    category price over the period. After ``MAX_REFUSALS`` refusals the municipality
+    obliges the provider drawn to take the client."""
     p, res = m.params, m.res
     need = res["need"][idx]
     r = np.clip(need - m.expected_help(idx), 0.0, p.max_formal_hours)
@@ -355,24 +364,29 @@ def accept_client(m, idx, owners) -> np.ndarray:
     cost = p.hourly_cost_eur * m.contracts.cost_factor[owners]
     b = p.client_benefit_eur_per_hour
     e = np.minimum(optimal_hours(r, a, -cost, b, cap=p.max_formal_hours), res["entitlement"][idx])
+    e = np.maximum(e, res["floor"][idx])
     benefit = b * (e - e**2 / (2.0 * np.maximum(r, 1e-9)))
     money_ = res["period_price"][idx] / p.output_period_weeks - cost * e
-    return a * benefit + (1.0 - a) * money_ >= 0.0
+    obliged = res["refusals"][idx] >= MAX_REFUSALS
+    return obliged | (a * benefit + (1.0 - a) * money_ >= 0.0)
 
 
-def personal_budgets(m) -> None:
-    """ODD 7.4.6 'Personal budget' (pgb): a client buys care with ``pgb_rate`` of the
-    in-kind price of their entitlement. ``pgb_informal_share`` of it pays their carers at
-    ``pgb_informal_price_eur`` (hours they give anyway); the rest buys formal hours at the
-    in-kind price from providers outside the contract."""
+def personal_budgets(m, carer_hours: np.ndarray) -> None:
+    """ODD 7.4.6 'Personal budget' (pgb): the client buys the hours it needs (its formal
+    need, as in 7.6), at most its entitlement, each paid at ``pgb_rate`` of the in-kind
+    price (the municipality pays what is spent). ``pgb_informal_share`` of the hours pays
+    its carers for hours they give anyway; the rest are formal hours from providers
+    outside the contract."""
     p, res = m.params, m.res
     g = np.flatnonzero(res["state"] == PGB)
     m.pgb_spend = 0.0
     if g.size == 0:
         return
-    budget = res["entitlement"][g] * p.hourly_price_eur * p.pgb_rate
-    res["formal"][g] = budget * (1.0 - p.pgb_informal_share) / max(p.hourly_price_eur, 1e-9)
-    m.pgb_spend = float(budget.sum())
+    need = res["need"][g]
+    r = np.clip(need - np.minimum(carer_hours[g], need) - res["volunteer"][g], 0.0, p.max_formal_hours)
+    hours = np.minimum(res["entitlement"][g], r)  # the client buys what it needs, within the budget
+    res["formal"][g] = hours * (1.0 - p.pgb_informal_share)
+    m.pgb_spend = float((hours * p.hourly_price_eur * p.pgb_rate).sum())
 
 
 def network_building(m, c, r, e, alpha, mu, owner) -> np.ndarray:
@@ -417,6 +431,7 @@ def plan_outreach(m) -> None:
     the cost and its reserves are above half the starting reserves, else none.
     """
     p = m.params
+    m.municipal_outreach_hours = m.outreach_team_hours if m.week >= 52 * p.outreach_start_year else 0.0
     hours = np.zeros(len(m.providers))
     if m.mu_client is not None and p.provider_outreach_share > 0:
         owner, mu, r, e = m.mu_client
@@ -519,9 +534,10 @@ def money(m) -> None:
     are paid per client at the start of each ``output_period_weeks`` period in care. A
     fixed sum comes in advance at the start of each year, or in weekly instalments (a
     population budget), split by :meth:`CareModel.fixed_shares`. Costs are staff hours at
-    ``hourly_cost_eur`` (times the subcontracting factor) plus the transport of group
-    clients. Personal budgets are paid weekly. Every euro the municipality pays a provider
-    is booked as received by it.
+    ``hourly_cost_eur`` (times the subcontracting factor), the transport of group clients
+    and a fixed overhead of ``overhead_share`` of the starting staff cost (for providers
+    with a contract). Personal budgets are paid weekly. Every euro the municipality pays
+    a provider is booked as received by it.
     """
     p, res, t = m.params, m.res, m.terms
     nprov = len(m.providers)
@@ -539,17 +555,20 @@ def money(m) -> None:
         due = c[(m.week - res["care_week"][c]) % p.output_period_weeks == 0]
         pay += np.bincount(res["owner"][due], weights=res["period_price"][due], minlength=nprov)
         m.book_admin(due.size * p.invoice_cost_eur)
+    transport = np.bincount(owner, weights=np.where(grp, hours * th, 0.0), minlength=nprov)
+    overhead = p.overhead_share * m.start_capacity * p.hourly_cost_eur * m.alive() * m.contracts.serves.any(axis=1)
+    cost = m.staff_hours * p.hourly_cost_eur * m.contracts.cost_factor + transport + overhead
+    m.week_variable = pay.copy()
     if t.annual_fixed:
         if t.fixed_weekly:
             pay += m.fixed_this_year() / 52.0
         elif m.week % 52 == 0:
             pay += m.fixed_this_year()
         m.book_admin(p.monitoring_cost_share * t.annual_fixed / 52.0)
-    transport = np.bincount(owner, weights=np.where(grp, hours * th, 0.0), minlength=nprov)
-    cost = m.staff_hours * p.hourly_cost_eur * m.contracts.cost_factor + transport
     m.transfer(pay)
     m.book_other(m.pgb_spend)
     for i, pr in enumerate(m.providers):
+        pr.year_variable += m.week_variable[i]
         pr.reserves -= cost[i]
         pr.year_cost += cost[i]
         pr.year_staff_hours += m.staff_hours[i]
@@ -656,9 +675,9 @@ def year_end(m) -> None:
         lo, hi = pr.capacity * (1 - p.capacity_adjust_per_year), pr.capacity * (1 + p.capacity_adjust_per_year)
         if not pr.bankrupt:
             pr.capacity = float(np.clip(used, lo, hi))
-        pr.year_staff_hours = pr.year_cost = pr.year_received = 0.0
+        pr.year_staff_hours = pr.year_cost = pr.year_received = pr.year_variable = 0.0
+    lose = m.rng.random(nprov) < p.tender_churn  # drawn every year, used in tender years
     if (m.week + 1) % (52 * p.contract_years) == 0 and m.week + 1 < m.n_weeks:
-        lose = m.rng.random(nprov) < p.tender_churn
         m.book_admin(p.tender_cost_eur * nprov)
         for i in np.flatnonzero(lose & m.alive()):
             m.replace_provider(int(i), m.providers[i].capacity)
