@@ -14,10 +14,10 @@ Here the incentive core of the model (ODD 7.6.1, :func:`sim.optimal_hours`) is r
 isolation: one client with optimum ``r`` and 10,000 providers whose altruism is drawn
 from the model's default distribution (Beta with mean ``provider_altruism`` and sd
 ``provider_altruism_sd``, :func:`sim.model._altruism`). The net money per hour ``mu`` comes
-from the payment terms of the default scenario through ``sim.funding.money_weight`` and
-``sim.funding.marginal_money`` (individual hour, no transport, cost factor 1, no
-prevention share or KPI value). A pure profit-maximiser (altruism 0) gives the cap
-``max_formal_hours`` under fee-for-service and nothing under a lump sum.
+from the payment terms of the default scenario through ``sim.funding.net_money``
+(individual hour, no transport, cost factor 1, no prevention share or KPI value). A
+pure profit-maximiser (altruism 0) gives the cap ``max_formal_hours`` under
+fee-for-service and nothing under a lump sum.
 
     MPLBACKEND=Agg python experiments/evidence.py
 
@@ -37,7 +37,7 @@ from matplotlib.figure import Figure
 from scipy.optimize import minimize_scalar
 
 import sim
-from sim.funding import marginal_money, money_weight
+from sim.funding import net_money as weighed_net_money
 from sim.model import _altruism
 from sim.params import Scenario
 
@@ -65,8 +65,7 @@ def net_money(sc: Scenario, funding: str, within: bool = True) -> float:
     cost factor 1, prevention share and KPI value 0). ``within``: the provider projects
     to stay within its fixed sum (else it weighs cost ``loss_aversion`` times)."""
     terms = sim.FUNDING[funding].terms(sc)
-    weight = money_weight(terms, sc, np.array([within]))
-    mu_ind, _ = marginal_money(terms, sc, weight, sc.hourly_cost_eur, 0.0)
+    mu_ind, _ = weighed_net_money(terms, sc, np.array([within]), sc.hourly_cost_eur, 0.0)
     return float(mu_ind[0])
 
 

@@ -1,8 +1,10 @@
-"""Regenerate the generated tables of docs/odd.md: parameters (section 10) and the
-calibration check (section 9, a 10-seed ensemble of the default town).
+"""Regenerate the generated tables of docs/odd.md: parameters (section 10), the
+calibration check (section 9, a 10-seed ensemble of the default town) and the presets
+against their case numbers (section 12, 3 seeds per preset).
 
-    python experiments/odd_tables.py            # both tables
-    python experiments/odd_tables.py --params   # only the parameter table (fast)
+    python experiments/odd_tables.py             # all three tables
+    python experiments/odd_tables.py --params    # only the parameter table (fast)
+    python experiments/odd_tables.py --presets   # only the preset table
 
 Each table sits between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->`` markers.
 """
@@ -18,10 +20,15 @@ from pathlib import Path
 import numpy as np
 
 import sim
+from sim.metrics import summarise
+from sim.model import CareModel
 from sim.params import PARAMS, Param
+from sim.rules import PGB
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "odd.md"
 CALIBRATION_SEEDS = sim.replicate_seeds(20261122, 10)
+PRESET_SEEDS = sim.replicate_seeds(20261122, 3)
+PRESET_YEARS = 10
 
 #: (label, summary key, target text, low, high, source, scale for display)
 TARGETS = [
@@ -116,6 +123,112 @@ def calibration_table() -> str:
     return "\n".join(rows)
 
 
+#: The numbers cases.md gives for each preset: quantity -> (number, what cases.md says).
+#: Quantities: population, districts and providers are inputs (the scenario's values);
+#: the others come out of the runs: contracted (providers that hold a contract at the
+#: start; under a population budget some may win no district), clients (mean clients in
+#: care, personal-budget holders included), pgb (of whom with a personal budget), in_kind
+#: (the others) and spend (EUR a year).
+CASE_NUMBERS: dict[str, dict[str, tuple[float, str]]] = {
+    "lelystad": {
+        "population": (80_000, "80,000 inhabitants"),
+        "districts": (4, "4 city districts (stadsdelen)"),
+        "providers": (5, "5 main contractors"),
+        "contracted": (5, "5 main contractors"),
+        "clients": (1_200, "about 1,200 clients came over from the AWBZ"),
+    },
+    "alphen": {
+        "providers": (8, "a consortium of 8 organisations"),
+        "contracted": (8, "a consortium of 8 organisations"),
+        "spend": (7_000_000, "about EUR 7 million a year"),
+    },
+    "zaltbommel": {
+        "providers": (52, "52 local providers"),
+        "contracted": (52, "52 local providers"),
+        "clients": (243, "243 Wmo clients"),
+        "pgb": (49, "49 of them with a personal budget"),
+        "in_kind": (194, "194 of them in kind"),
+    },
+    "noord_veluwe": {
+        "districts": (6, "6 municipalities"),
+        "providers": (15, "about 15 providers"),
+        "contracted": (15, "about 15 providers"),
+    },
+}
+PRESET_QUANTITIES = (
+    ("population", "inhabitants (input)"),
+    ("districts", "districts (input)"),
+    ("providers", "providers (input)"),
+    ("contracted", "providers holding a contract"),
+    ("clients", "mean clients in care"),
+    ("pgb", "of whom with a personal budget"),
+    ("in_kind", "of whom in kind"),
+    ("spend", "spend, EUR a year"),
+)
+
+
+def _preset_run(job: tuple[str, int]) -> dict[str, float | str]:
+    """One 10-year run of a preset under its own funding model: the outputs of the preset
+    table (the summary is computed as :func:`sim.run` does)."""
+    name, seed = job
+    m = CareModel(name, rng=seed, years=PRESET_YEARS)
+    contracted = int(m.contracts.serves.any(axis=1).sum())
+    pgb: list[int] = []
+    m.run(lambda _: pgb.append(int(np.count_nonzero(m.res["state"] == PGB))))
+    weekly = m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    summary = summarise(weekly, m.client_table(), m)
+    clients = summary["clients_per_1000_inhabitants"] * m.params.population / 1000.0
+    return {
+        "name": name,
+        "contracted": contracted,
+        "clients": clients,
+        "pgb": float(np.mean(pgb)),
+        "in_kind": clients - float(np.mean(pgb)),
+        "spend": summary["spend_eur"],
+    }
+
+
+def presets_table() -> str:
+    """Run every shipped preset but ``default`` over 3 seeds; Markdown table of the
+    inputs and outputs against the numbers of its case in cases.md."""
+    names = [n for n in sim.list_scenarios() if n != "default"]
+    jobs = [(n, s) for n in names for s in PRESET_SEEDS]
+    with ProcessPoolExecutor(2) as ex:
+        runs = list(ex.map(_preset_run, jobs))
+    rows = [
+        "| preset | funding | quantity | model | case (cases.md) | deviation | within 10% |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name in names:
+        sc = sim.load_scenario(name)
+        mine = [r for r in runs if r["name"] == name]
+        model = {
+            "population": (sc.population, f"{sc.population:,}"),
+            "districts": (sc.districts, f"{sc.districts}"),
+            "providers": (sc.providers, f"{sc.providers}"),
+        }
+        for key in ("contracted", "clients", "pgb", "in_kind", "spend"):
+            x = [r[key] for r in mine]
+            model[key] = (float(np.median(x)), f"{np.median(x):,.0f} ({min(x):,.0f}-{max(x):,.0f})")
+        case = CASE_NUMBERS.get(name, {})
+        for key, label in PRESET_QUANTITIES:
+            value, shown = model[key]
+            if key in case:
+                target, text = case[key]
+                dev = value / target - 1.0
+                cells = f"{_cell(text)} | {dev:+.1%} | {'yes' if abs(dev) <= 0.10 else 'NO'}"
+            else:
+                cells = "- | - | -"
+            rows.append(f"| {name} | `{sc.funding}` | {label} | {shown} | {cells} |")
+    rows.append("")
+    rows.append(
+        f"Model outputs are the median (min-max) of {len(PRESET_SEEDS)} seeds, {PRESET_YEARS} years, each preset "
+        f"under its own funding model. Regenerated by `python experiments/odd_tables.py --presets`; "
+        f"sim {sim.__version__}, seeds {PRESET_SEEDS}."
+    )
+    return "\n".join(rows)
+
+
 def replace_block(text: str, name: str, body: str) -> str:
     pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(\n<!-- {name}:end -->)", re.S)
     if not pattern.search(text):
@@ -126,11 +239,16 @@ def replace_block(text: str, name: str, body: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--params", action="store_true", help="only the parameter table (no simulation)")
+    ap.add_argument("--presets", action="store_true", help="only the preset table (3 seeds per preset)")
     args = ap.parse_args(argv)
+    everything = not (args.params or args.presets)
     text = ODD.read_text(encoding="utf-8")
-    text = replace_block(text, "params", params_table())
-    if not args.params:
+    if args.params or everything:
+        text = replace_block(text, "params", params_table())
+    if everything:
         text = replace_block(text, "calibration", calibration_table())
+    if args.presets or everything:
+        text = replace_block(text, "presets", presets_table())
     ODD.write_text(text, encoding="utf-8")
     print(f"updated {ODD}", file=sys.stderr)
     return 0

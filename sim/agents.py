@@ -1,7 +1,7 @@
 """The Mesa agents (ODD 2, 'Entities').
 
-Clients, informal carers and volunteers are Mesa ``CellAgent`` objects with an identity
-and a cell on the neighbourhood network. Their numbers live in numpy columns that the
+Clients, informal carers and volunteers are Mesa agents with an identity and a node
+(cell) on the neighbourhood network. Their numbers live in numpy columns that the
 model owns (``model.res``, ``model.car``, ``model.vol``); an agent reads them through
 its properties, so ``client.need`` is always the current value. The weekly rules in
 ``rules.py`` work on whole columns; agent objects are created and removed only when an
@@ -13,18 +13,27 @@ from __future__ import annotations
 from collections import deque
 
 from mesa import Agent
-from mesa.discrete_space import CellAgent
 
 
-class _Columnar(CellAgent):
-    """A person whose numeric state is row ``idx`` of one of the model's column tables."""
+class _Columnar(Agent):
+    """A person whose numeric state is row ``idx`` of one of the model's column tables.
+
+    Its place is node ``node`` of the network; ``cell`` is that node's cell in
+    ``model.space`` (a ``mesa.discrete_space.Network``). The agent is not registered in
+    the cell, so creating and removing agents at events stays cheap.
+    """
 
     _table = ""
 
-    def __init__(self, model, idx: int, cell):
+    def __init__(self, model, idx: int, node: int):
         super().__init__(model)
         self.idx = int(idx)
-        self.cell = cell
+        self.node = int(node)
+
+    @property
+    def cell(self):
+        """The agent's cell on the neighbourhood network."""
+        return self.model.space[self.node]
 
     def _col(self, name):
         return getattr(self.model, self._table)[name][self.idx]
@@ -74,8 +83,10 @@ class Client(_Columnar):
 
     @property
     def personal_budget(self) -> bool:
-        """In-kind care in this model version (ODD 2.1)."""
-        return False
+        """True when the client buys care with a personal budget (pgb, ODD 7.4.6)."""
+        from .rules import PGB
+
+        return int(self._col("state")) == PGB
 
 
 class InformalCarer(_Columnar):

@@ -1,4 +1,5 @@
-"""The ``care-sim`` command line: run, compare, list and show scenarios.
+"""The ``care-sim`` command line: run, compare, list and show scenarios, check the
+baseline regression file and calibrate parameters to published figures.
 
 Every model parameter is a flag (``--population 50000``, ``--hourly-price-eur 65``),
 generated from the parameter table ``sim.params.PARAMS``; only the flags you give
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from . import __version__
+from .calibrate import CalibrationError
 from .metrics import SUMMARY_KEYS
 from .params import FUNDING_MODELS, PARAMS, ScenarioError, list_scenarios, load_scenario, scenario_description
 
@@ -33,6 +35,8 @@ examples:
   {PROG} run --funding lump_sum --years 5   one run, summary table
   {PROG} compare --replicates 10            all funding models on the same seeds,
                                            medians + runs.parquet + compare.png
+  {PROG} baseline                           check the results against tests/baseline.json
+  {PROG} calibrate --samples 64             fit parameters to calibration.md by rejection ABC
   {PROG} run --help                         the flags of a command
 """
 
@@ -109,8 +113,9 @@ def _nullable(inner):
     return convert
 
 
-def _add_param_flags(parser: argparse.ArgumentParser, hidden: Sequence[str] = ()) -> None:
-    """Add a flag for every parameter of PARAMS (``hidden`` ones are accepted but not listed)."""
+def _add_param_flags(parser: argparse.ArgumentParser, hidden: Sequence[str] = (), exclude: Sequence[str] = ()) -> None:
+    """Add a flag for every parameter of PARAMS (``hidden`` ones are accepted but not listed,
+    ``exclude`` ones are left out because the command has its own flag of that name)."""
     group = parser.add_argument_group(
         "model parameters",
         _wrap(
@@ -120,6 +125,8 @@ def _add_param_flags(parser: argparse.ArgumentParser, hidden: Sequence[str] = ()
         ),
     )
     for p in PARAMS:
+        if p.name in exclude:
+            continue
         dashed, under = _param_flags(p.name)
         unit = f" {p.unit}" if p.unit else ""
         allowed = (
@@ -265,8 +272,192 @@ def build_parser() -> argparse.ArgumentParser:
         allow_abbrev=False,
     )
     show_p.add_argument("scenario", metavar="NAME|FILE.toml", help="a shipped scenario name or a TOML file")
+    _add_baseline_parser(sub)
+    _add_calibrate_parser(sub, scenario_help)
     parser.commands = dict(sub.choices)
     return parser
+
+
+def _fraction(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (0 < value <= 1):
+        raise argparse.ArgumentTypeError(f"{value:g} must be a fraction in (0, 1]")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"{value:g} must be above 0")
+    return value
+
+
+def _add_baseline_parser(sub) -> None:
+    from .baseline import BASELINE_SEED, BASELINE_YEARS
+
+    p = sub.add_parser(
+        "baseline",
+        help="check the results against the baseline regression file, or --update it",
+        description=_wrap(
+            "Run every shipped preset under every funding model on one fixed seed for a few years and "
+            "compare each summary metric with the baseline file (tests/baseline.json in the source tree). "
+            "Exit code 0: equal; 1: a list of the differences. With --update the file is rewritten "
+            "(atomically) and a summary of what changed is printed: review it like any other diff."
+        ),
+        epilog=(
+            "examples:\n"
+            f"  {PROG} baseline                 check; exit 1 with the differences\n"
+            f"  {PROG} baseline --update        recompute and rewrite the file\n"
+        ),
+        formatter_class=_Formatter,
+        allow_abbrev=False,
+    )
+    p.add_argument("--update", action="store_true", help="recompute and rewrite the file, print what changed")
+    p.add_argument(
+        "--file", type=Path, default=None, metavar="PATH", help="the baseline file (default: tests/baseline.json)"
+    )
+    p.add_argument(
+        "--years",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=f"with --update: years per run (default: the file's, else {BASELINE_YEARS})",
+    )
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        default=None,
+        metavar="N",
+        help=f"with --update: the seed (default: the file's, else {BASELINE_SEED})",
+    )
+    p.add_argument(
+        "--limit", type=_seed, default=50, metavar="N", help="list at most N differences (default: 50; 0: all)"
+    )
+
+
+def _add_calibrate_parser(sub, scenario_help: str) -> None:
+    from . import calibrate as cal
+
+    targets = "\n".join(
+        (f"  {t.key:<32} {t.text():<10}" + (f" (under {t.funding})" if t.funding else "")).rstrip()
+        for t in cal.DEFAULT_TARGETS
+    )
+    p = sub.add_parser(
+        "calibrate",
+        usage=(
+            f"{PROG} calibrate [-h] [--scenario NAME|FILE.toml] [--params a,b,c] [--samples N] [--keep FRACTION] "
+            "[--seeds K] [--years Y] [--funding MODEL] [--prior-range R] [--prior NAME=LO:HI ...] "
+            "[--target KEY=LO:HI ...] [--seed N] [--workers N] [--out DIR] [--PARAMETER VALUE ...]"
+        ),
+        help="fit parameters to the published figures (rejection ABC)",
+        description=_wrap(
+            "Fit parameters to published figures by rejection approximate Bayesian computation: draw "
+            "--samples parameter sets from uniform priors (the current value +-50%, within the "
+            "parameter's bounds) with a scrambled Sobol' or Latin hypercube design, run each on the same "
+            "--seeds for --years, score each by its distance to the target ranges (root mean square of "
+            "z = (value - middle) / half-width), and keep the closest --keep fraction as the posterior. "
+            "Prints the fitted values (posterior median, 10%-90% interval), the remaining error per "
+            "target at the fitted values, and the fit quality; writes samples.parquet (a row per "
+            "sample, provenance in samples.json) and fit.json into a new folder under results/ (or --out)."
+        )
+        + "\n\ndefault targets (calibration.md):\n"
+        + targets,
+        epilog=(
+            "examples:\n"
+            f"  {PROG} calibrate --samples 64 --seeds 2 --years 5\n"
+            f"  {PROG} calibrate --params onset_per_year --prior onset_per_year=0.05:0.4\n"
+            f"  {PROG} calibrate --scenario lelystad --funding population_budget --params onset_per_year \\\n"
+            "      --target clients_per_1000_inhabitants=13.5:16.5\n"
+        ),
+        formatter_class=_Formatter,
+        allow_abbrev=False,
+    )
+    p.add_argument("--scenario", default="default", metavar="NAME|FILE.toml", help=scenario_help)
+    p.add_argument(
+        "--params",
+        default=",".join(cal.DEFAULT_PARAMS),
+        metavar="a,b,c",
+        help="parameters to fit, comma-separated (default: " + ",".join(cal.DEFAULT_PARAMS) + ")",
+    )
+    p.add_argument(
+        "--samples",
+        type=_positive_int,
+        default=cal.DEFAULT_SAMPLES,
+        metavar="N",
+        help=f"parameter sets drawn; a power of 2 uses Sobol' (default: {cal.DEFAULT_SAMPLES})",
+    )
+    p.add_argument(
+        "--keep",
+        type=_fraction,
+        default=cal.DEFAULT_KEEP,
+        metavar="FRACTION",
+        help=f"fraction of closest sets kept as the posterior (default: {cal.DEFAULT_KEEP:g})",
+    )
+    p.add_argument(
+        "--seeds",
+        type=_positive_int,
+        default=cal.DEFAULT_SEEDS,
+        metavar="K",
+        help=f"replicate seeds per set, common to all sets (default: {cal.DEFAULT_SEEDS})",
+    )
+    p.add_argument(
+        "--years",
+        type=_positive_int,
+        default=cal.DEFAULT_YEARS,
+        metavar="Y",
+        help=f"simulated years per run (default: {cal.DEFAULT_YEARS})",
+    )
+    p.add_argument(
+        "--funding",
+        default=cal.DEFAULT_FUNDING,
+        metavar="MODEL",
+        help=f"funding model of every run, one of {', '.join(FUNDING_MODELS)} (default: {cal.DEFAULT_FUNDING})",
+    )
+    p.add_argument(
+        "--prior-range",
+        "--prior_range",
+        dest="prior_range",
+        type=_positive_float,
+        default=cal.DEFAULT_PRIOR_RANGE,
+        metavar="R",
+        help=f"uniform prior: current value +-R x value, within the bounds (default: {cal.DEFAULT_PRIOR_RANGE:g})",
+    )
+    p.add_argument(
+        "--prior",
+        action="append",
+        default=[],
+        metavar="NAME=LO:HI",
+        help="an explicit uniform prior for one fitted parameter (repeatable)",
+    )
+    p.add_argument(
+        "--target",
+        action="append",
+        default=[],
+        metavar="KEY=LO:HI",
+        help="a target range of a summary metric (repeatable); if given, these replace the default targets",
+    )
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        default=cal.DEFAULT_SEED,
+        metavar="N",
+        help=f"base seed of the design and the replicate seeds (default: {cal.DEFAULT_SEED})",
+    )
+    p.add_argument("--workers", type=_positive_int, default=2, metavar="N", help="worker processes (default: 2)")
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="folder to write into; must not exist or be empty (default: results/calibrate-<date>-<time>)",
+    )
+    _add_param_flags(p, exclude=("funding", "years"))
 
 
 def _known_flags(parser: argparse.ArgumentParser) -> list[str]:
@@ -506,6 +697,177 @@ def _cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_baseline(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from . import baseline as bl
+
+    path = args.file or bl.BASELINE_PATH
+    stored = None
+    if path.exists():
+        try:
+            stored = bl.load_baseline(path)
+        except ValueError as exc:
+            if not args.update:
+                raise UsageError(str(exc)) from None
+    if not args.update:
+        if args.years is not None or args.seed is not None:
+            raise UsageError("--years and --seed go with --update; the check uses the file's years and seed")
+        if stored is None:
+            raise UsageError(f"no baseline file at {path}; create it with `{bl.UPDATE_COMMAND}`")
+        years, seed = int(stored["years"]), int(stored["seed"])
+    else:
+        years = args.years or (int(stored["years"]) if stored else bl.BASELINE_YEARS)
+        seed = args.seed if args.seed is not None else (int(stored["seed"]) if stored else bl.BASELINE_SEED)
+
+    from .params import FUNDING_MODELS
+
+    total = len(list_scenarios()) * len(FUNDING_MODELS)
+    with tqdm(total=total, desc="baseline", unit="run", file=sys.stderr, disable=None, leave=False) as bar:
+        fresh = bl.compute_baseline(years=years, seed=seed, progress=bar.update)
+    limit = None if args.limit == 0 else args.limit
+    n = bl.count_metrics(fresh)
+    settings = f"{len(fresh)} presets x {len(FUNDING_MODELS)} funding models, {_years(years)}, seed {seed}"
+
+    if args.update:
+        if stored is not None:
+            if (int(stored["years"]), int(stored["seed"])) != (years, seed):
+                print(
+                    f"settings changed: years {stored['years']} -> {years}, seed {stored['seed']} -> {seed}; "
+                    "every value is expected to differ"
+                )
+            diffs = bl.compare_baselines(stored["results"], fresh)
+            print(f"changes against the old {path}:")
+            print(bl.diff_report(diffs, n, limit=0))
+        else:
+            print(f"new baseline file: {path}")
+        try:
+            bl.write_baseline(fresh, years, seed, path)
+        except OSError as exc:
+            raise OutputError(f"could not write {path}: {exc.strerror or exc}") from None
+        print(f"wrote {path} ({n} values: {settings})")
+        return 0
+
+    diffs = bl.compare_baselines(stored["results"], fresh)
+    if not diffs:
+        print(f"baseline OK: {n} values equal to {path} ({settings})")
+        return 0
+    print(f"baseline differs from {path} ({settings}):")
+    print(bl.diff_report(diffs, bl.count_metrics(stored["results"]), limit=limit))
+    _error(
+        f"{len(diffs)} baseline value(s) differ; if the change is intended, review it and run `{bl.UPDATE_COMMAND}`",
+        code=1,
+    )
+    return 1
+
+
+def _split_names(text: str) -> list[str]:
+    return [n.strip() for n in text.split(",") if n.strip()]
+
+
+def _cmd_calibrate(args: argparse.Namespace, argv: Sequence[str]) -> int:
+    import shlex
+
+    from tqdm import tqdm
+
+    from . import calibrate as cal
+    from .io import atomic_dir, new_results_dir, provenance, sidecar_path, write_json, write_table
+
+    # --funding and --years are the command's own flags, not scenario overrides.
+    overrides = {k: v for k, v in _overrides(args).items() if k not in ("funding", "years")}
+    params = _split_names(args.params)
+    targets = [cal.parse_target(t) for t in args.target] if args.target else list(cal.DEFAULT_TARGETS)
+    explicit = dict(cal.parse_prior(t) for t in args.prior)
+    # Check everything before minutes of simulation.
+    if args.funding not in FUNDING_MODELS:
+        hint = difflib.get_close_matches(args.funding, FUNDING_MODELS, n=1)
+        extra = f"; did you mean {hint[0]}?" if hint else ""
+        raise UsageError(f"--funding {args.funding!r} is not one of {', '.join(FUNDING_MODELS)}{extra}")
+    sc = load_scenario(args.scenario, **overrides, funding=args.funding, years=args.years)
+    cal.priors(sc, cal.check_params(params), args.prior_range, explicit)
+    if not cal.active_targets(targets, args.funding):
+        raise UsageError(f"no target holds under {args.funding}; give targets with --target KEY=LO:HI")
+    if args.out is not None:
+        _check_out(args.out)
+
+    total = args.samples * args.seeds + args.seeds
+    with tqdm(total=total, desc="calibrate", unit="run", file=sys.stderr, disable=None, leave=False) as bar:
+        res = cal.calibrate(
+            sc,
+            params=params,
+            targets=targets,
+            funding=args.funding,
+            samples=args.samples,
+            keep=args.keep,
+            seeds=args.seeds,
+            years=args.years,
+            prior_range=args.prior_range,
+            prior=explicit,
+            seed=args.seed,
+            workers=args.workers,
+            progress=bar.update,
+        )
+    command = shlex.join([PROG, *argv])
+    _print_calibration(res, sc.name)
+
+    prov = provenance(sc, res.settings["seeds"], command=[PROG, *argv], calibration=res.settings)
+    fit_doc = {
+        "command": command,
+        "argv": [PROG, *argv],
+        "method": res.settings["method"],
+        "scenario_name": sc.name,
+        "funding": args.funding,
+        "fitted": res.fitted,
+        **res.fit.to_dict(),
+        "settings": res.settings,
+        "version": prov["version"],
+        "git_commit": prov["git_commit"],
+        "created_utc": prov["created_utc"],
+    }
+    created = args.out is None
+    out = args.out or Path("results")
+    try:
+        out = new_results_dir(label="calibrate") if created else args.out
+        try:
+            with atomic_dir(out) as tmp:
+                write_table(res.samples, tmp / "samples.parquet", prov)
+                write_json(fit_doc, tmp / "fit.json")
+        except BaseException:
+            if created:
+                with contextlib.suppress(OSError):
+                    out.rmdir()
+            raise
+    except OSError as exc:
+        raise OutputError(f"could not write results to {out}: {exc.strerror or exc}") from None
+    print(f"\nwrote {out}/")
+    for name in ("samples.parquet", sidecar_path("samples.parquet").name, "fit.json"):
+        print(f"  {out / name}")
+    return 0
+
+
+def _print_calibration(res, scenario_name: str) -> None:
+    from . import calibrate as cal
+
+    s = res.settings
+    print(
+        f"calibration of {scenario_name} under {s['funding']}: rejection ABC, {s['samples']} sets "
+        f"({s['design']}), {len(s['seeds'])} seed(s), {_years(s['years'])}, keep {s['keep']:g}\n"
+    )
+    width = _output_width()
+    print(
+        _table(
+            cal.PARAM_HEADERS,
+            cal.param_rows(res.fit),
+            (False, True, True, True, True, True, False),
+            wrap={6: 18},
+            width=width,
+        )
+    )
+    print()
+    print(_table(cal.TARGET_HEADERS, cal.target_rows(res.fit), (False, True, True, True, False, True, True)))
+    print("\n" + "\n".join(cal.quality_lines(res)))
+
+
 # --- entry point ------------------------------------------------------------------------------
 
 
@@ -536,15 +898,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if extras:
             raise UsageError(_unrecognised(parser, getattr(args, "command", None), extras))
         if args.command is None:
-            raise UsageError(f"choose a command: run, compare, scenarios or show (`{PROG} --help` explains them)")
+            raise UsageError(f"choose a command: {', '.join(parser.commands)} (`{PROG} --help` explains them)")
         if args.command == "run":
             return _cmd_run(args)
         if args.command == "compare":
             return _cmd_compare(args, argv)
         if args.command == "scenarios":
             return _cmd_scenarios(args)
+        if args.command == "baseline":
+            return _cmd_baseline(args)
+        if args.command == "calibrate":
+            return _cmd_calibrate(args, argv)
         return _cmd_show(args)
-    except (UsageError, ScenarioError) as exc:
+    except (UsageError, ScenarioError, CalibrationError) as exc:
         return _error(str(exc))
     except OutputError as exc:
         return _error(str(exc), code=1)

@@ -35,7 +35,8 @@ def contract_structure(sc: Scenario, terms: PaymentTerms, district_weight: np.nd
     (0: equal), while clients are assigned equally. Population budget: each district has
     ``ceil(P / D)`` main-contractor lots, won in order of each contractor's bid (a tender
     strength plus a district-specific part), where no contractor may hold more than
-    ``max_districts_per_contractor`` districts; a
+    ``max_districts_per_contractor`` districts, and a contractor left without a lot takes
+    an extra lot in the district where it bid best; a
     district's budget follows ``district_weight`` (the mapped caseload when
     ``risk_adjusted_budget``, else the head count) and is
     split equally among its contractors, who buy ``subcontract_share`` of their hours at
@@ -65,6 +66,10 @@ def contract_structure(sc: Scenario, terms: PaymentTerms, district_weight: np.nd
                     load[free[0]] += 1
             if not serves[:, d].any():  # the cap leaves a district unserved: the best bid takes it
                 serves[order[0], d] = True
+        for i in np.flatnonzero(load == 0):  # every main contractor holds a contract
+            d = int(np.argmax(bids[i]))
+            serves[i, d] = True
+            load[i] += 1
         budget_d = district_weight / district_weight.sum()
         money_share = (serves * (budget_d / np.maximum(serves.sum(axis=0), 1))).sum(axis=1)
         cost_factor[:] = 1.0 + sc.subcontract_share * sc.subcontract_markup

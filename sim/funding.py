@@ -151,15 +151,32 @@ FUNDING: dict[str, FundingModel] = {
 
 
 def money_weight(terms: PaymentTerms, sc: Scenario, under_fixed_sum: np.ndarray) -> np.ndarray:
-    """How much of an hour's cost each provider bears (ODD 7.6.2).
+    """The share of an hour's cost the provider bears (ODD 7.6.2).
 
-    Without a fixed sum the whole cost. Under a fixed sum the provider keeps
-    ``keep_share`` of what it does not spend while it expects to stay within the sum, and
-    weighs the cost ``loss_aversion`` times once it expects a deficit.
+    Under a fixed sum the provider keeps ``keep_share`` of what it does not spend while
+    it expects its year's income to cover its cost; otherwise it bears the whole cost.
     """
     if terms.annual_fixed <= 0:
         return np.ones(under_fixed_sum.shape)
-    return np.where(under_fixed_sum, terms.keep_share, sc.loss_aversion)
+    return np.where(under_fixed_sum, terms.keep_share, 1.0)
+
+
+def loss_weight(sc: Scenario, under_fixed_sum: np.ndarray) -> np.ndarray:
+    """How much the provider's money counts (ODD 7.6.2): 1 while it expects to cover its
+    cost, ``loss_aversion`` once it expects a deficit for the year, under every model."""
+    return np.where(under_fixed_sum, 1.0, sc.loss_aversion)
+
+
+def net_money(terms: PaymentTerms, sc: Scenario, under_fixed_sum, cost_ind, transport_per_hour):
+    """Net money per client-hour as the provider weighs it: ``mu_ind, mu_grp`` (ODD 7.6.2).
+
+    :func:`marginal_money` with the cost share of :func:`money_weight`, times
+    :func:`loss_weight`. Elementwise over providers or clients.
+    """
+    under = np.asarray(under_fixed_sum)
+    mu_ind, mu_grp = marginal_money(terms, sc, money_weight(terms, sc, under), cost_ind, transport_per_hour)
+    loss = loss_weight(sc, under)
+    return mu_ind * loss, mu_grp * loss
 
 
 def marginal_money(terms: PaymentTerms, sc: Scenario, weight, cost_ind, transport_per_hour):

@@ -90,6 +90,26 @@ def _normalise_seeds(seeds: Any) -> Any:
     return int(seeds)
 
 
+def environment_stamp() -> dict[str, Any]:
+    """Package version, git hash, library versions, platform and creation time (UTC)."""
+    import mesa
+    import numpy as np
+
+    from . import __version__
+
+    return {
+        "package": "care-sim",
+        "version": __version__,
+        "git_commit": git_version(),
+        "python": platform.python_version(),
+        "mesa": mesa.__version__,
+        "numpy": np.__version__,
+        "pandas": pd.__version__,
+        "platform": platform.platform(),
+        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
 def provenance(scenario: Any, seeds: int | Iterable[int] | None, **extra: Any) -> dict[str, Any]:
     """Describe where a result comes from.
 
@@ -106,26 +126,15 @@ def provenance(scenario: Any, seeds: int | Iterable[int] | None, **extra: Any) -
     Raises:
         ValueError: an ``extra`` key would overwrite one of the standard entries.
     """
-    import mesa
-    import numpy as np
 
-    from . import __version__
     from .params import Scenario, load_scenario
 
     sc = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     out: dict[str, Any] = {
-        "package": "care-sim",
-        "version": __version__,
-        "git_commit": git_version(),
-        "python": platform.python_version(),
-        "mesa": mesa.__version__,
-        "numpy": np.__version__,
-        "pandas": pd.__version__,
-        "platform": platform.platform(),
+        **environment_stamp(),
         "scenario_name": sc.name,
         "scenario": sc.to_dict(),
         "seeds": _normalise_seeds(seeds),
-        "created_utc": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     clash = sorted(set(out) & set(extra))
     if clash:

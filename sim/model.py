@@ -12,7 +12,7 @@ from mesa.discrete_space import Network
 from . import rules
 from .agents import Client, InformalCarer, Municipality, Provider, Volunteer
 from .contracts import contract_structure, neighbourhood_distances, transport_per_client_hour
-from .funding import FUNDING, money_weight
+from .funding import FUNDING, loss_weight, money_weight
 from .network import build_network
 from .params import Scenario, ScenarioError, baseline_budget_eur, load_scenario
 from .rules import APPLYING, HIDDEN, IN_CARE, NONE, PGB
@@ -114,6 +114,11 @@ class CareModel(Model):
         params = load_scenario(scenario if scenario is not None else "default", **overrides)
         if params.funding not in FUNDING:
             raise ScenarioError(f"funding = {params.funding!r} has no payment terms")
+        if params.buffer_share + params.innovation_share > 1.0:
+            raise ScenarioError(
+                f"buffer_share + innovation_share = {params.buffer_share + params.innovation_share:g}"
+                " is more than the whole surplus: allowed total [0, 1]"
+            )
         super().__init__(rng=rng)
         self.params: Scenario = params
         self.seed = rng if isinstance(rng, int | np.integer) else None
@@ -186,7 +191,7 @@ class CareModel(Model):
             "over": np.zeros(k, dtype=bool),
         }
         self.has_carer = np.bincount(lay.carer_of, minlength=n_res) > 0
-        self.carers = [InformalCarer(self, i, self.space[int(n)]) for i, n in enumerate(lay.carer_nodes)]
+        self.carers = [InformalCarer(self, i, int(n)) for i, n in enumerate(lay.carer_nodes)]
         nv = lay.n_volunteer_slots + n_res // 10
         self.vol = {
             "active": np.zeros(nv, dtype=bool),
@@ -209,7 +214,7 @@ class CareModel(Model):
         for i, pr in enumerate(self.providers):
             pr.share = float(self.contracts.money_share[i])
         self.altruism = alpha
-        self.municipality = Municipality(self, budget)
+        self.municipality = Municipality(self, p.lump_sum_eur if p.lump_sum_eur is not None else budget)
         self.bankruptcies = 0
         self.kpi_log = []
         self.kpi_pressure = np.full(p.providers, 0.5)
@@ -260,6 +265,9 @@ class CareModel(Model):
         res["sr_intake"][askers] = res["sr"][askers]
         if self.terms.needs_assessment:
             rules.assess(self, askers)
+            pgb = askers[rng.random(askers.size) < p.pgb_share]  # personal budgets at the start too
+            res["state"][pgb] = PGB
+            res["owner"][pgb] = -1
         self.timing["agents_s"] = time.perf_counter() - t0
 
     # ------------------------------------------------------------- events (ODD 7.1-7.4)
@@ -308,7 +316,7 @@ class CareModel(Model):
         car["burden"][restart] = 0.0
         car["over"][restart] = False
         for i in idx.tolist():
-            self.clients[i] = Client(self, i, self.space[i])
+            self.clients[i] = Client(self, i, i)
 
     def end_episodes(self, idx: np.ndarray, how: str) -> None:
         """Episodes end (ODD 7.3): record each client's row and remove its agent."""
@@ -467,9 +475,9 @@ class CareModel(Model):
         income = self.fixed_this_year() + earned + self.week_variable * left
         return spent + self.week_cost * left < income
 
-    def money_weight(self) -> np.ndarray:
-        """The share of an hour's cost each provider bears now (ODD 7.6.2)."""
-        return money_weight(self.terms, self.params, self._fixed_position())
+    def covered(self) -> np.ndarray:
+        """Whether each provider expects its year's income to cover its cost (7.6.2)."""
+        return self._fixed_position()
 
     def kpi_value_per_hour(self) -> np.ndarray:
         """ODD 7.6.2: the expected KPI penalty avoided per hour of care.
@@ -486,7 +494,9 @@ class CareModel(Model):
 
     def unbilled_cost_per_hour(self) -> np.ndarray:
         """Money cost to each provider of an own staff hour nobody pays for (7.6.2)."""
-        return self.money_weight() * self.params.hourly_cost_eur
+        under = self._fixed_position()
+        w = money_weight(self.terms, self.params, under) * loss_weight(self.params, under)
+        return w * self.params.hourly_cost_eur
 
     def transfer(self, pay: np.ndarray) -> None:
         """Money from the municipality to providers (negative: back); both sides booked."""
@@ -577,7 +587,7 @@ class CareModel(Model):
         vol["district"][row] = district
         vol["hours"][row] = self.params.volunteer_hours
         vol["given"][row] = 0.0
-        self.volunteers[row] = Volunteer(self, row, self.space[node])
+        self.volunteers[row] = Volunteer(self, row, node)
 
     def retire_volunteers(self, rows: np.ndarray) -> None:
         vol = self.vol
@@ -643,7 +653,7 @@ class CareModel(Model):
         self.r_outreach = float(self.provider_outreach_hours.sum() + self.municipal_outreach_hours)
         self.r_informal = float(res["informal"].sum())
         self.r_volunteer = float(res["volunteer"].sum())
-        care = st == IN_CARE
+        care = (st == IN_CARE) | (st == PGB)
         self.r_informal_care = float(res["informal"][care].sum())
         self.r_volunteer_care = float(res["volunteer"][care].sum())
         self.r_unmet = float(res["unmet"].sum())

@@ -2,7 +2,7 @@
 
 One provider, one client: no network, no capacity limit, no entitlement or floor. The
 payment terms come from a scenario through ``sim.FUNDING[name].terms``; the net money per
-hour ``mu`` from ``sim.funding.money_weight`` and ``sim.funding.marginal_money`` for an
+hour ``mu`` from ``sim.funding.net_money`` for an
 individual hour, with no transport cost, cost factor 1, no prevention share and no KPI
 value (ODD 7.6.2 with ``pi = 0``, ``kappa = 0``). The hours ``sim.optimal_hours`` gives must
 be the closed form of docs/odd.md 7.6.1 and the numeric argmax of ``sim.provider_utility``.
@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.funding import marginal_money, money_weight
+from sim.funding import net_money as weighed_net_money
 
 PRICES = [45.0, 52.0, 60.0, 75.0]  # EUR per hour
 MARGINS = [-10.0, 0.0, 8.0, 20.0]  # price - cost, EUR per hour
@@ -26,10 +26,12 @@ R_VALUES = [0.5, 2.0, 3.5]  # client optimum, hours/week, all below the default 
 BLEND_SHARES = [0.25, 0.5, 0.75]
 
 #: (funding, scenario overrides, the provider projects to stay within its fixed sum).
-#: Fee-for-service and output-based terms have no fixed sum, so the position is moot.
+#: A provider that projects a deficit weighs all money ``loss_aversion`` times (7.6.2).
 CASES = [
     ("fee_for_service", {}, True),
+    ("fee_for_service", {}, False),
     ("output_based", {}, True),
+    ("output_based", {}, False),
     ("lump_sum", {}, True),
     ("lump_sum", {}, False),
     ("population_budget", {}, True),
@@ -53,8 +55,7 @@ def scenario(price, margin, **overrides):
 def net_money(sc, funding, within):
     """``mu`` for an individual hour: transport 0, cost factor 1 (ODD 7.6.2, pi = kappa = 0)."""
     terms = sim.FUNDING[funding].terms(sc)
-    weight = money_weight(terms, sc, np.array([within]))
-    mu_ind, _ = marginal_money(terms, sc, weight, sc.hourly_cost_eur * 1.0, 0.0)
+    mu_ind, _ = weighed_net_money(terms, sc, np.array([within]), sc.hourly_cost_eur * 1.0, 0.0)
     return float(mu_ind[0])
 
 
@@ -72,17 +73,18 @@ def grid_argmax(r, a, mu, b, cap, step=1e-4):
 
 def expected_mu(sc, funding, within, overrides):
     """The 7.6.2 table of docs/odd.md for an individual hour."""
-    p, c, la = sc.hourly_price_eur, sc.hourly_cost_eur, sc.loss_aversion
+    p, c = sc.hourly_price_eur, sc.hourly_cost_eur
+    loss = 1.0 if within else sc.loss_aversion  # a projected deficit scales all money
     if funding == "fee_for_service":
-        return p - c
+        return loss * (p - c)
     if funding == "output_based":
-        return -c
+        return loss * -c
     if funding in ("lump_sum", "population_budget"):
-        return -c if within else -la * c
+        return loss * -c
     if funding == "subsidy":
-        return -(1.0 - sc.subsidy_reclaim_share) * c if within else -la * c
+        return -(1.0 - sc.subsidy_reclaim_share) * c if within else loss * -c
     s = overrides["blend_ffs_share"]
-    return s * p - (c if within else la * c)
+    return loss * (s * p - c)
 
 
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
