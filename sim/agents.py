@@ -147,6 +147,8 @@ class Provider(Agent):
         self.year_received = 0.0
         self.year_variable = 0.0  # per-hour and per-period pay this year
         self.received_total = 0.0  # from the municipality, net of reclaims
+        self.cost_total = 0.0
+        self.start_reserves = float(reserves)
         self.staff_hours = 0.0  # this week
 
 

@@ -15,7 +15,7 @@ from .contracts import contract_structure, neighbourhood_distances, transport_pe
 from .funding import FUNDING, loss_weight, money_weight
 from .network import build_network
 from .params import Scenario, ScenarioError, baseline_budget_eur, load_scenario
-from .rules import APPLYING, HIDDEN, IN_CARE, NONE, PGB
+from .rules import APPLYING, DECIDING, HIDDEN, IN_CARE, NONE, PGB, QUEUED
 
 #: Weekly model reporters: column name -> model attribute (ODD 8 'Observation').
 WEEKLY = {
@@ -206,7 +206,7 @@ class CareModel(Model):
             self._free_vol_nodes[int(lay.district[n])].append(int(n))
 
         budget = baseline_budget_eur(p)
-        expected_hours = budget / 52.0 / p.hourly_price_eur
+        expected_hours = p.baseline_clients_per_1000 * p.population / 1000.0 * p.baseline_formal_hours
         alpha = _altruism(p.provider_altruism, p.provider_altruism_sd, p.providers, rng)
         cap = self.start_capacity = expected_hours * (1.0 + p.staff_headroom) / p.providers
         reserves = self.start_reserves = p.reserves_share * budget / p.providers
@@ -242,6 +242,7 @@ class CareModel(Model):
         self.trained_volunteers = 0
         self.pgb_spend = 0.0
         self.blocked_now = 0
+        self.spend_total = 0.0  # sum of weekly spend (ODD 7.11 ledger)
         self.prov_received = np.zeros(p.providers)  # by contract index, over the run
         self.prov_client_weeks = np.zeros(p.providers)
         self.assessment_capacity = p.assessments_per_week_per_10k * p.population / 1e4
@@ -309,6 +310,7 @@ class CareModel(Model):
             res[col][idx] = 0
         res["period_price"][idx] = 0.0
         res["floor"][idx] = 0.0
+        res["assess_week"][idx] = -1
         res["unmet"][idx] = need
         car = self.car
         restart = np.isin(car["slot"], idx)
@@ -389,7 +391,9 @@ class CareModel(Model):
             return  # no provider under contract: applicants keep waiting (ODD 7.10.3)
         res, p = self.res, self.params
         if self.terms.needs_assessment and not self.uses_queue:
-            rules.assess(self, idx)
+            fresh = idx[res["assess_week"][idx] < 0]  # not yet assessed in this episode
+            if fresh.size:
+                rules.assess(self, fresh)
         owners = self.draw_owners(idx)
         if self.terms.output_based and p.provider_may_refuse:
             keep = rules.accept_client(self, idx, owners)
@@ -556,6 +560,7 @@ class CareModel(Model):
             res = self.res
             res["state"][lost] = HIDDEN
             res["owner"][lost] = -1
+            res["reassess"][lost] = False
             res["lost"][lost] = True
             self.lost_clients += lost.size
 
@@ -666,6 +671,7 @@ class CareModel(Model):
         self.r_carers_over = int(np.count_nonzero(giving & car["over"]))
         self.r_volunteers = int(np.count_nonzero(self.vol["active"]))
         self.r_escalations = self._week_escalations
+        self.spend_total += self._week_spend
         counts = np.bincount(res["owner"][st == IN_CARE], minlength=len(self.providers))
         self.prov_client_weeks += counts
         self.r_max_share = float(counts.max() / counts.sum()) if counts.sum() else 0.0
@@ -699,6 +705,35 @@ class CareModel(Model):
         _require(np.allclose(vol_d, given_d, atol=1e-6), f"week {self.week}: volunteer hours given != received")
         inf = np.bincount(car["slot"], weights=car["given"], minlength=a.size)
         _require(np.allclose(inf, res["informal"], atol=1e-6), f"week {self.week}: carer hours given != received")
+        for pr in self.providers:
+            book = pr.start_reserves + pr.received_total - pr.cost_total
+            _require(
+                abs(pr.reserves - book) <= 1e-6 * max(1.0, abs(book)),
+                f"week {self.week}: provider {pr.index} reserves {pr.reserves:.2f} differ from its ledger {book:.2f}",
+            )
+        muni = self.municipality
+        _require(
+            abs(self.spend_total - (muni.paid_total + muni.other_total)) <= 1e-6 * max(1.0, abs(self.spend_total)),
+            f"week {self.week}: weekly spend adds up to {self.spend_total:.2f}, payments to"
+            f" {muni.paid_total + muni.other_total:.2f}",
+        )
+        st, owner = res["state"], res["owner"]
+        alive = self.alive()
+        in_care = st == IN_CARE
+        _require(
+            bool(np.all(owner[in_care] >= 0)) and bool(np.all(alive[owner[in_care]])),
+            f"week {self.week}: a client in care has no live owner",
+        )
+        _require(bool(np.all(owner[~in_care] == -1)), f"week {self.week}: a client not in care has an owner")
+        _require(bool(np.array_equal(a, st != NONE)), f"week {self.week}: episode flags and states disagree")
+        _require(
+            len(self.clients) == int(a.sum()),
+            f"week {self.week}: {len(self.clients)} Client agents for {int(a.sum())} residents with a need",
+        )
+        _require(
+            float(res["formal"][np.isin(st, (NONE, APPLYING, QUEUED, DECIDING))].sum()) == 0.0,
+            f"week {self.week}: formal hours for a client without an owner all week",
+        )
         received = sum(pr.received_total for pr in self.providers) + self._retired_received
         _require(
             abs(self.municipality.paid_total - received) <= 1e-6 * max(1.0, abs(received)),

@@ -1169,6 +1169,9 @@ def load_scenario(name_or_path: str | Path | Scenario = "default", **overrides: 
     if unknown:
         raise ScenarioError(f"{text}: unknown top-level key(s) {sorted(unknown)}; use description and [params]")
     try:
-        return Scenario({**data.get("params", {}), **overrides}, name)
+        params = data.get("params", {})
+        if not isinstance(params, dict):
+            raise ScenarioError(f"[params] must be a table of name = value lines, not {type(params).__name__}")
+        return Scenario({**params, **overrides}, name)
     except ScenarioError as exc:
         raise ScenarioError(f"{name}: {exc}") from None

@@ -297,7 +297,7 @@ def plan_care(m, carer_hours: np.ndarray) -> None:
     m.week_capacity = np.array([pr.capacity for pr in m.providers])
     m.optimum_hours = 0.0
     if c.size == 0:
-        m.staff_hours = np.zeros(nprov)
+        m.staff_hours = m.provider_outreach_hours.copy()
         return
     owner = res["owner"][c]
     alpha = m.altruism[owner]
@@ -314,11 +314,12 @@ def plan_care(m, carer_hours: np.ndarray) -> None:
         e = np.minimum(e, res["entitlement"][c])
     if m.terms.output_based:  # the category's lower bound is the contract's floor
         e = np.maximum(e, res["floor"][c])
-    nb = network_building(m, c, r, e, alpha, mu, owner)
     staff = np.where(group, e / p.group_size, e)
-    demand = np.bincount(owner, weights=staff, minlength=nprov) + np.bincount(owner, weights=nb, minlength=nprov)
     m.week_capacity = np.array([pr.capacity for pr in m.providers])
     cap = m.week_capacity - m.provider_outreach_hours
+    room = np.bincount(owner, weights=staff, minlength=nprov) < cap  # staff to spare for unbilled work
+    nb = network_building(m, c, r, e, alpha, mu, owner, room)
+    demand = np.bincount(owner, weights=staff, minlength=nprov) + np.bincount(owner, weights=nb, minlength=nprov)
     scale = np.where(demand > cap, cap / np.maximum(demand, 1e-12), 1.0)
     e, nb, staff = e * scale[owner], nb * scale[owner], staff * scale[owner]
     if m.reopen_left > 0:  # subcontracts reopened after a budget revision (7.9.2)
@@ -362,7 +363,9 @@ def accept_client(m, idx, owners) -> np.ndarray:
     a = m.altruism[owners]
     cost = p.hourly_cost_eur * m.contracts.cost_factor[owners]
     b = p.client_benefit_eur_per_hour
-    e = np.minimum(optimal_hours(r, a, -cost, b, cap=p.max_formal_hours), res["entitlement"][idx])
+    mu, _ = net_money(m.terms, p, m.covered()[owners], cost, 0.0)  # as in plan_care (7.6.2)
+    mu = mu * (1.0 - prevention_share(m, idx, r)) + m.kpi_value_per_hour()[owners]
+    e = np.minimum(optimal_hours(r, a, mu, b, cap=p.max_formal_hours), res["entitlement"][idx])
     e = np.maximum(e, res["floor"][idx])
     benefit = b * (e - e**2 / (2.0 * np.maximum(r, 1e-9)))
     money_ = res["period_price"][idx] / p.output_period_weeks - cost * e
@@ -372,10 +375,10 @@ def accept_client(m, idx, owners) -> np.ndarray:
 
 def personal_budgets(m, carer_hours: np.ndarray) -> None:
     """ODD 7.4.6 'Personal budget' (pgb): the client buys the hours it needs (its formal
-    need, as in 7.6), at most its entitlement, each paid at ``pgb_rate`` of the in-kind
-    price (the municipality pays what is spent). ``pgb_informal_share`` of the hours pays
-    its carers for hours they give anyway; the rest are formal hours from providers
-    outside the contract."""
+    need, as in 7.6), at most its entitlement (the municipality pays what is spent).
+    ``pgb_informal_share`` of the hours pays its carers at ``pgb_informal_price_eur`` for
+    hours they give anyway; the rest are formal hours from providers outside the
+    contract, at ``pgb_rate`` of the in-kind price."""
     p, res = m.params, m.res
     g = np.flatnonzero(res["state"] == PGB)
     m.pgb_spend = 0.0
@@ -386,14 +389,18 @@ def personal_budgets(m, carer_hours: np.ndarray) -> None:
     hours = np.minimum(res["entitlement"][g], r)  # the client buys what it needs, within the budget
     res["formal"][g] = hours * (1.0 - p.pgb_informal_share)
     m.optimum_hours += float(r.sum())
-    m.pgb_spend = float((hours * p.hourly_price_eur * p.pgb_rate).sum())
+    paid = hours * (
+        (1.0 - p.pgb_informal_share) * p.hourly_price_eur * p.pgb_rate + p.pgb_informal_share * p.pgb_informal_price_eur
+    )
+    m.pgb_spend = float(paid.sum())
 
 
-def network_building(m, c, r, e, alpha, mu, owner) -> np.ndarray:
+def network_building(m, c, r, e, alpha, mu, owner, room) -> np.ndarray:
     """ODD 7.6.5 'Network-building': a one-off investment in a client's network.
 
     The provider spends ``network_build_hours`` to link a client to volunteers when
-    ``(1-a) * (-mu * v * D - k * h) + a * b * min(v, r - e) * D > 0``: ``v`` is
+    ``(1-a) * (-mu * v * D - k * h) + a * b * min(v, r - e) * D > 0`` and its staff has
+    hours to spare this week: ``v`` is
     ``network_support_hours`` of volunteer help that will replace formal hours over the
     ``planning_weeks`` horizon ``D``, ``k`` the money cost of an unbilled staff hour and
     ``b`` the client benefit of an hour.
@@ -402,7 +409,7 @@ def network_building(m, c, r, e, alpha, mu, owner) -> np.ndarray:
     """
     p, res = m.params, m.res
     nb = np.zeros(c.size)
-    cand = ~res["networked"][c] & m.can_afford_unbilled()[owner]
+    cand = ~res["networked"][c] & m.can_afford_unbilled()[owner] & room[owner]
     if not cand.any() or p.network_build_hours == 0:
         return nb
     v, horizon, h = p.network_support_hours, p.planning_weeks, p.network_build_hours
@@ -432,6 +439,7 @@ def plan_outreach(m) -> None:
     """
     p = m.params
     m.municipal_outreach_hours = m.outreach_team_hours if m.week >= 52 * p.outreach_start_year else 0.0
+    m.book_admin(m.municipal_outreach_hours * p.hourly_cost_eur)  # the team's staff cost
     hours = np.zeros(len(m.providers))
     if m.mu_client is not None and p.provider_outreach_share > 0:
         owner, mu, r, e = m.mu_client
@@ -570,6 +578,7 @@ def money(m) -> None:
     for i, pr in enumerate(m.providers):
         pr.year_variable += m.week_variable[i]
         pr.reserves -= cost[i]
+        pr.cost_total += cost[i]
         pr.year_cost += cost[i]
         pr.year_staff_hours += m.staff_hours[i]
         pr.staff_hours = m.staff_hours[i]
@@ -630,6 +639,7 @@ def bankruptcy(m) -> None:
         mine = np.flatnonzero((res["owner"] == pr.index) & np.isin(res["state"], (IN_CARE, TRANSFER)))
         res["state"][mine] = TRANSFER
         res["owner"][mine] = -1
+        res["reassess"][mine] = False
         res["transfer_left"][mine] = m.params.transfer_weeks
 
 
@@ -661,7 +671,7 @@ def year_end(m) -> None:
             pr.kpi_last = ok[i] / n[i]
         if pr.bankrupt:
             continue
-        if t.kpi_penalty_share and pr.kpi_last is not None and pr.kpi_last < p.kpi_target:
+        if t.kpi_penalty_share and n[i] and pr.kpi_last < p.kpi_target:  # judged on this year's clients
             penalty[i] = t.kpi_penalty_share * fixed[i]
         if fixed[i] and t.keep_share < 1.0:
             surplus = pr.year_received - pr.year_cost - penalty[i]

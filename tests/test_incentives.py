@@ -61,6 +61,8 @@ def test_fee_for_service_waits_longer_because_of_the_assessment_queue():
     # the queue plus a 2-week decision gives 5-10 weeks; 3 weeks on every seed is robust
     assert min(d) > 3.0, f"expected FFS to wait > 3 weeks longer on every seed, got {np.round(d, 2)}"
     d0 = paired(ensemble(funding=FFS, assessment_queue=False), ensemble(funding=LS), "mean_wait_weeks")
+    # without the queue both admit in the week of asking; only a week lost to a bankrupt
+    # or refused intake could separate them, so half a week is the tolerance
     assert max(np.abs(d0)) < 0.5, f"without the queue the wait difference must vanish, got {np.round(d0, 2)}"
 
 

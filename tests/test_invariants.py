@@ -27,8 +27,8 @@ def test_invariants_hold_every_week(funding, case):
 
 
 def test_lossy_lump_sum_produces_bankruptcies_and_transfers():
-    # a lump sum far below cost must drain reserves: the bankruptcy path is exercised
-    r = sim.run(
+    # a lump sum far below cost must drain reserves: the bankruptcy and transfer paths run
+    m = sim.CareModel(
         "default",
         rng=3,
         years=3,
@@ -37,7 +37,9 @@ def test_lossy_lump_sum_produces_bankruptcies_and_transfers():
         reserves_share=0.01,
         check_invariants=True,
     )
-    assert r.summary["bankruptcies"] >= 1, "expected at least one bankruptcy with a lump sum at ~17% of baseline"
+    m.run()
+    assert m.bankruptcies >= 1, "expected at least one bankruptcy with a lump sum at ~17% of baseline"
+    assert m.handovers > 0, "the bankrupt provider's clients should have been transferred to a new owner"
 
 
 def _model_after(weeks=10):
@@ -58,7 +60,22 @@ def test_invariant_check_catches_lost_hours():
 def test_invariant_check_catches_unbalanced_money():
     m = _model_after()
     m.providers[0].received_total += 10.0  # money received that was never paid
-    with pytest.raises(sim.InvariantError, match="paid"):
+    with pytest.raises(sim.InvariantError, match=r"ledger|paid"):
+        m.check_invariants()
+
+
+def test_invariant_check_catches_a_lost_cost():
+    m = _model_after()
+    m.providers[1].reserves += 5.0  # reserves that no payment or cost explains
+    with pytest.raises(sim.InvariantError, match="ledger"):
+        m.check_invariants()
+
+
+def test_invariant_check_catches_a_client_without_an_owner():
+    m = _model_after()
+    i = np.flatnonzero(m.res["state"] == 5)[0]  # a client in care
+    m.res["owner"][i] = -1
+    with pytest.raises(sim.InvariantError, match="no live owner"):
         m.check_invariants()
 
 

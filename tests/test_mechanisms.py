@@ -50,6 +50,7 @@ def test_output_based_cream_skimming_and_its_limit():
     refused, rest = r.clients[r.clients.refusals > 0], r.clients[(r.clients.refusals == 0) & r.clients.reached]
     # declined clients are the unprofitable ones: in higher need categories, and they wait
     assert refused.category.mean() > rest.category.mean(), "declined clients should be in higher categories"
+    # each refusal costs a week and the municipality obliges after 4, so 2+ weeks extra
     assert refused.weeks_waiting.mean() > rest.weeks_waiting.mean() + 2, "declined clients should wait longer"
     off = ensemble(**tight, provider_may_refuse=False)
     assert max(r["refusals_per_1000_admissions"] for r in off) == 0, "with a duty to accept nobody is declined"
