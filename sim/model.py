@@ -454,9 +454,6 @@ class CareModel(Model):
         starting reserves, and not bankrupt)."""
         return np.array([not pr.bankrupt and pr.reserves > 0.5 * self.start_reserves for pr in self.providers])
 
-    def bankrupt_mask(self) -> np.ndarray:
-        return ~self.alive()
-
     def expected_help(self, idx: np.ndarray) -> np.ndarray:
         """Hours of carer and volunteer help residents ``idx`` can count on (eigen kracht)."""
         car = self.car
@@ -468,7 +465,7 @@ class CareModel(Model):
         """Each provider's fixed sum for this year, after any mid-year revision."""
         return self.terms.annual_fixed * self.revision_factor * self.fixed_shares()
 
-    def _fixed_position(self):
+    def covered(self) -> np.ndarray:
         """Whether each provider expects its year's income to cover its year's cost.
 
         Income is its fixed sum plus the per-hour and per-period payments so far and last
@@ -478,10 +475,6 @@ class CareModel(Model):
         earned = np.array([pr.year_variable for pr in self.providers])
         income = self.fixed_this_year() + earned + self.week_variable * left
         return spent + self.week_cost * left < income
-
-    def covered(self) -> np.ndarray:
-        """Whether each provider expects its year's income to cover its cost (7.6.2)."""
-        return self._fixed_position()
 
     def kpi_value_per_hour(self) -> np.ndarray:
         """ODD 7.6.2: the expected KPI penalty avoided per hour of care.
@@ -498,7 +491,7 @@ class CareModel(Model):
 
     def unbilled_cost_per_hour(self) -> np.ndarray:
         """Money cost to each provider of an own staff hour nobody pays for (7.6.2)."""
-        under = self._fixed_position()
+        under = self.covered()
         w = money_weight(self.terms, self.params, under) * loss_weight(self.params, under)
         return w * self.params.hourly_cost_eur
 
