@@ -301,8 +301,7 @@ def plan_care(m, carer_hours: np.ndarray) -> None:
         return
     owner = res["owner"][c]
     alpha = m.altruism[owner]
-    need = res["need"][c]
-    r = np.clip(need - np.minimum(carer_hours[c], need) - res["volunteer"][c], 0.0, p.max_formal_hours)
+    r = formal_need(m, c, carer_hours)
     cost = p.hourly_cost_eur * m.contracts.cost_factor[owner]
     mi, mg = net_money(m.terms, p, m.covered()[owner], cost, res["transport_h"][c])
     group = res["group_ok"][c] & (mg > mi)  # the route that pays more per hour now (7.6.3)
@@ -331,6 +330,13 @@ def plan_care(m, carer_hours: np.ndarray) -> None:
     m.nb_hours = np.bincount(owner, weights=nb, minlength=nprov)
     m.staff_hours = np.bincount(owner, weights=staff, minlength=nprov) + m.nb_hours + m.provider_outreach_hours
     m.mu_client = (owner, mu, r, e)
+
+
+def formal_need(m, idx, carer_hours) -> np.ndarray:
+    """ODD 7.6: a client's optimum formal hours ``r``: need net of what carers can give and
+    last week's volunteer hours, capped at ``max_formal_hours``."""
+    need = m.res["need"][idx]
+    return np.clip(need - np.minimum(carer_hours[idx], need) - m.res["volunteer"][idx], 0.0, m.params.max_formal_hours)
 
 
 def prevention_share(m, c, r) -> np.ndarray:
@@ -384,8 +390,7 @@ def personal_budgets(m, carer_hours: np.ndarray) -> None:
     m.pgb_spend = 0.0
     if g.size == 0:
         return
-    need = res["need"][g]
-    r = np.clip(need - np.minimum(carer_hours[g], need) - res["volunteer"][g], 0.0, p.max_formal_hours)
+    r = formal_need(m, g, carer_hours)
     hours = np.minimum(res["entitlement"][g], r)  # the client buys what it needs, within the budget
     res["formal"][g] = hours * (1.0 - p.pgb_informal_share)
     m.optimum_hours += float(r.sum())
