@@ -174,6 +174,10 @@ def _profile(res: dict[str, Any]) -> str:
         for k in order
     ]
     srows.append(["**`CareModel(...)` total**", f"**{setup['total_s']:.3f}**", "100%"])
+    if "space_s" in setup:
+        srows.append(
+            ["not in set-up: Mesa `Network` space and networkx graph, on first use", f"{setup['space_s']:.3f}", ""]
+        )
     notes = []
     if not_called:
         notes.append("Not called in this run: " + ", ".join(f"`{k}`" for k in not_called) + ".")

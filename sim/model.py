@@ -147,7 +147,7 @@ class CareModel(Model):
             p.tie_rewiring,
             rng,
         )
-        self.space = Network(self.layout.graph, layout=None, random=self.random)
+        self._space: Network | None = None
         self.timing = {"network_s": time.perf_counter() - t0}
         t0 = time.perf_counter()
         res = {k: np.zeros(n_res) for k in _RES_FLOAT}
@@ -270,6 +270,14 @@ class CareModel(Model):
             res["state"][pgb] = PGB
             res["owner"][pgb] = -1
         self.timing["agents_s"] = time.perf_counter() - t0
+
+    @property
+    def space(self) -> Network:
+        """The neighbourhood network as a Mesa ``Network`` space (ODD 2.6), built on first
+        use (``agent.cell``, the dashboard): the rules use ``layout.adjacency`` instead."""
+        if self._space is None:
+            self._space = Network(self.layout.graph, layout=None, random=self.random)
+        return self._space
 
     # ------------------------------------------------------------- events (ODD 7.1-7.4)
     def start_episodes(self, idx: np.ndarray, growth: float) -> None:
