@@ -15,7 +15,7 @@ from .contracts import contract_structure, neighbourhood_distances, transport_pe
 from .funding import FUNDING, loss_weight, money_weight
 from .network import build_network
 from .params import Scenario, ScenarioError, baseline_budget_eur, load_scenario
-from .rules import APPLYING, DECIDING, HIDDEN, IN_CARE, NONE, PGB, QUEUED
+from .rules import APPLYING, DECIDING, HIDDEN, IN_CARE, NONE, PGB, QUEUED, clip, indices
 
 #: Weekly model reporters: column name -> model attribute (ODD 8 'Observation').
 WEEKLY = {
@@ -167,7 +167,7 @@ class CareModel(Model):
         # the clients who came over in 2015, more where risk is higher (ODD 5.2)
         target = p.baseline_clients_per_1000 * p.population / 1000.0
         q = target / (n_res * max(1e-9, 1.0 - p.non_asker_share)) * res["risk"] / res["risk"].mean()
-        start = np.flatnonzero(rng.random(n_res) < np.minimum(q, 1.0))
+        start = indices(rng.random(n_res) < np.minimum(q, 1.0))
         # district budgets: head count, or the mapped caseload of 2015 (risk-adjusted, 5.3)
         dist = self.layout.district[:n_res]
         heads = np.bincount(dist, minlength=p.districts).astype(float)
@@ -190,7 +190,9 @@ class CareModel(Model):
             "active": np.ones(k, dtype=bool),
             "over": np.zeros(k, dtype=bool),
         }
-        self.has_carer = np.bincount(lay.carer_of, minlength=n_res) > 0
+        self.carer_row = np.full(n_res, -1, dtype=np.int64)  # a resident's carer (one at most), or -1
+        self.carer_row[lay.carer_of] = np.arange(k)
+        self.has_carer = self.carer_row >= 0
         self.carers = [InformalCarer(self, i, int(n)) for i, n in enumerate(lay.carer_nodes)]
         nv = lay.n_volunteer_slots + n_res // 10
         self.vol = {
@@ -285,7 +287,7 @@ class CareModel(Model):
         p, res, rng = self.params, self.res, self.rng
         res["active"][idx] = True
         res["episode"][idx] += 1
-        res["sr"][idx] = np.clip(rng.normal(p.entry_self_reliance, 0.5, idx.size), 1.0, p.recovery_self_reliance - 0.2)
+        res["sr"][idx] = clip(rng.normal(p.entry_self_reliance, 0.5, idx.size), 1.0, p.recovery_self_reliance - 0.2)
         factor = np.where(self.has_carer[idx], p.carer_need_factor, 1.0)
         res["scale"][idx] = growth * factor * rng.lognormal(np.log(p.need_scale_hours), p.need_scale_sd, idx.size)
         need = res["scale"][idx] * (5.0 - res["sr"][idx]) / 4.0
@@ -321,7 +323,8 @@ class CareModel(Model):
         res["assess_week"][idx] = -1
         res["unmet"][idx] = need
         car = self.car
-        restart = np.isin(car["slot"], idx)
+        restart = self.carer_row[idx]
+        restart = restart[restart >= 0]
         car["active"][restart] = True
         car["burden"][restart] = 0.0
         car["over"][restart] = False
@@ -350,7 +353,7 @@ class CareModel(Model):
     def _record(self, idx: np.ndarray, how: str) -> None:
         res = self.res
         rec = {
-            k: res[k][idx].copy()
+            k: res[k][idx]  # fancy indexing copies
             for k in (
                 "episode",
                 "start_week",
@@ -582,11 +585,11 @@ class CareModel(Model):
 
     def _add_volunteer(self, node: int, district: int) -> None:
         vol = self.vol
-        free = np.flatnonzero(~vol["active"])
+        free = indices(~vol["active"])
         if free.size == 0:
             for k, v in vol.items():
                 vol[k] = np.concatenate([v, np.zeros_like(v)])
-            free = np.flatnonzero(~vol["active"])
+            free = indices(~vol["active"])
         row = int(free[0])
         vol["active"][row] = True
         vol["node"][row] = node
@@ -648,10 +651,11 @@ class CareModel(Model):
         res, car = self.res, self.car
         a = res["active"]
         st = res["state"]
-        self.r_in_care = int(np.count_nonzero((st == IN_CARE) | (st == PGB)))
+        n_state = np.bincount(st, minlength=PGB + 1)  # residents per state, in one pass
+        self.r_in_care = int(n_state[IN_CARE] + n_state[PGB])
         self.r_with_need = int(np.count_nonzero(a))
-        self.r_waiting = int(np.count_nonzero((st >= APPLYING) & (st < IN_CARE)))
-        self.r_hidden = int(np.count_nonzero(st == HIDDEN))
+        self.r_waiting = int(n_state[APPLYING:IN_CARE].sum())
+        self.r_hidden = int(n_state[HIDDEN])
         self.r_formal = float(res["formal"].sum())
         self.r_group = float(res["formal"][res["group"]].sum())
         self.r_over = float((res["formal"] - res["formal_met"]).sum())
@@ -747,7 +751,7 @@ class CareModel(Model):
     # ------------------------------------------------------------------ outputs
     def client_table(self) -> pd.DataFrame:
         """One row per client episode in the run (ended ones, then the still open)."""
-        open_idx = np.flatnonzero(self.res["active"])
+        open_idx = indices(self.res["active"])
         if open_idx.size:
             self._record(open_idx, "open")
             recs = self._records
