@@ -170,8 +170,9 @@ def main(argv: list[str] | None = None) -> int:
     kernel_repeats = 3 if args.quick else 5
     cs = cases()
     info = machine_info()
-    # children: default, lelystad, first city run, kernel, 2 profiles, cProfile, set-up split, classic x2
-    planned = 2 * runs + 1 + 1 + 2 + 1 + 1 + classic_runs + inline_runs + (0 if args.quick else scaling_runs)
+    # children: default, lelystad, first city run, kernel, Mesa floor, 2 profiles, cProfile, set-up split,
+    # classic x2
+    planned = 2 * runs + 1 + 1 + 1 + 2 + 1 + 1 + classic_runs + inline_runs + (0 if args.quick else scaling_runs)
     kids = Children(planned)
     res: dict[str, Any] = {"info": info, "command": command, "quick": args.quick}
 
@@ -205,6 +206,9 @@ def main(argv: list[str] | None = None) -> int:
     lely = measured["lelystad"]
     n_agents = round(lely["agent_steps"] / lely["weeks"])
     res["kernel"] = kids.call("numpy kernel", workers.numpy_kernel, n_agents, lely["weeks"], kernel_repeats)
+    # and what Mesa's own parts cost for the same run's agents and weeks
+    made, gone = (round(med(lely["rows"], k)) for k in ("agents_created", "agents_removed"))
+    res["mesa_floor"] = kids.call("Mesa floor", workers.mesa_floor, made, gone, lely["weeks"], kernel_repeats)
 
     # profile of the weekly processes at Lelystad scale
     lc = cs["lelystad"]

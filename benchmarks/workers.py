@@ -89,6 +89,8 @@ def columnar_run(scenario: str, overrides: dict[str, Any], seed: int) -> dict[st
             return original(self, *args, **kwargs)
         finally:
             loop["s"] = time.perf_counter() - t0
+            loop["agents_created"] = self.agent_id_counter - 1  # Mesa numbers agents from 1
+            loop["agents_removed"] = loop["agents_created"] - len(self.agents)
 
     CareModel.run = timed_run
     base = rss_mb()
@@ -103,6 +105,8 @@ def columnar_run(scenario: str, overrides: dict[str, Any], seed: int) -> dict[st
         "agents_s": float(r.timing.get("agents_s", float("nan"))),
         "loop_s": loop.get("s", float("nan")),
         "agent_steps": int(r.agent_steps),
+        "agents_created": int(loop.get("agents_created", 0)),
+        "agents_removed": int(loop.get("agents_removed", 0)),
         "weeks": weeks,
         "population": int(r.scenario.population),
         "districts": int(r.scenario.districts),
@@ -177,6 +181,60 @@ def numpy_kernel(n_agents: int, weeks: int, repeats: int) -> dict[str, Any]:
         times.append(time.perf_counter() - t0)
         assert np.isfinite(x).all() and np.isfinite(z).all()
     return {"times_s": times, "n_agents": n_agents, "weeks": weeks, "ops": KERNEL_OPS}
+
+
+def mesa_floor(created: int, removed: int, weeks: int, repeats: int) -> dict[str, Any]:
+    """What Mesa's own parts cost for one run's worth of work, with no model rules at all.
+
+    Creates ``created`` and removes ``removed`` bare ``mesa.Agent`` objects (a run's
+    clients per episode, carers, volunteers, providers), calls a ``DataCollector`` with
+    the model's weekly reporters ``weeks`` times, and steps an empty ``mesa.Model``
+    ``weeks`` times (Mesa's step bookkeeping). Medians of ``repeats``, in seconds.
+    """
+    import statistics
+
+    import mesa
+
+    from sim.model import WEEKLY
+
+    class Person(mesa.Agent):
+        pass
+
+    class Empty(mesa.Model):
+        def __init__(self) -> None:
+            super().__init__(rng=0)
+            for attr in WEEKLY.values():
+                setattr(self, attr, 0.0)
+
+        def step(self) -> None:
+            pass
+
+    parts: dict[str, list[float]] = defaultdict(list)
+    for _ in range(repeats):
+        m = Empty()
+        t0 = time.perf_counter()
+        people = [Person(m) for _ in range(created)]
+        parts["create"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for a in people[:removed]:
+            a.remove()
+        parts["remove"].append(time.perf_counter() - t0)
+        dc = mesa.DataCollector(model_reporters=WEEKLY)
+        t0 = time.perf_counter()
+        for _ in range(weeks):
+            dc.collect(m)
+        parts["collect"].append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        for _ in range(weeks):
+            m.step()
+        parts["step"].append(time.perf_counter() - t0)
+    return {
+        "created": created,
+        "removed": removed,
+        "weeks": weeks,
+        "reporters": len(WEEKLY),
+        "seconds": {k: statistics.median(v) for k, v in parts.items()},
+    }
 
 
 class _Timer:
