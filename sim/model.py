@@ -11,11 +11,12 @@ from mesa.discrete_space import Network
 
 from . import rules
 from .agents import Client, InformalCarer, Municipality, Provider, Volunteer
+from .columns import clip, indices
 from .contracts import contract_structure, neighbourhood_distances, transport_per_client_hour
 from .funding import FUNDING, loss_weight, money_weight
 from .network import build_network
 from .params import Scenario, ScenarioError, baseline_budget_eur, load_scenario
-from .rules import APPLYING, DECIDING, HIDDEN, IN_CARE, NONE, PGB, QUEUED, clip, indices
+from .rules import APPLYING, DECIDING, HIDDEN, IN_CARE, NONE, PGB, QUEUED
 
 #: Weekly model reporters: column name -> model attribute (ODD 8 'Observation').
 WEEKLY = {

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .columns import clip, indices
 from .funding import net_money, optimal_hours
 
 # Resident states (ODD 2.1)
@@ -22,17 +23,6 @@ KPI_TOLERANCE = 0.1  # self-reliance may drop this much and still count as stabl
 EMA_WEEKS = 8  # memory of carer burden and of unmet need
 MAX_REFUSALS = 4  # after this many refusals the municipality obliges a provider (7.4.4)
 REASSESS_MIN_WEEKS = 13  # a provider may ask for a new assessment at most once a quarter
-
-
-def indices(mask: np.ndarray) -> np.ndarray:
-    """Indices where a 1-D mask is true: ``np.flatnonzero`` without its Python wrappers,
-    which cost more than the search itself on town-sized columns (about 10 us a call)."""
-    return mask.nonzero()[0]
-
-
-def clip(x, lo, hi):
-    """``np.clip`` (same values) without its Python wrapper (about 10 us a call)."""
-    return np.minimum(np.maximum(x, lo), hi)
 
 
 def _weekly(rate_per_year):
