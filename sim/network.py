@@ -31,7 +31,7 @@ class Layout:
     n_volunteer_slots: int
     district: np.ndarray
     neighbourhood: np.ndarray
-    carer_of: np.ndarray  # resident slot each carer cares for
+    carer_of: np.ndarray  # resident slot each carer cares for; a resident has one carer at most
     ring: np.ndarray  # ring position -> node
 
     @property
@@ -72,6 +72,8 @@ def watts_strogatz_edges(n: int, k: int, p: float, seed: int) -> np.ndarray:
     a town of 900,000 build about ten times faster than through a networkx graph.
     Requires ``0 < k < n``.
     """
+    if not 0 < k < n:
+        raise ValueError(f"watts_strogatz_edges needs 0 < k < n, got k={k}, n={n}")
     r = random.Random(seed)
     rand, choice = r.random, r.choice
     half = k // 2
@@ -107,8 +109,9 @@ def watts_strogatz_edges(n: int, k: int, p: float, seed: int) -> np.ndarray:
                     extra.setdefault(u, set()).add(w)
                     extra.setdefault(w, set()).add(u)
                     row[u] = w
-    # Each slot holds one tie and no two slots hold the same one: a rewired tie is never
-    # one present at the time, and every ring tie is present until its slot is rewired.
+    # Each slot holds one tie and no two slots hold the same one: ring slots differ as k < n,
+    # a rewired tie is never one present at the time, and every ring tie is present until
+    # its slot is rewired.
     return np.column_stack([np.tile(np.arange(n), half), target.ravel()])
 
 

@@ -14,7 +14,7 @@ import numpy as np
 from .columns import clip, indices
 from .funding import net_money, optimal_hours
 
-# Resident states (ODD 2.1)
+# Resident states (ODD 2.1). The order matters: waiting is APPLYING..DECIDING, a range.
 NONE, HIDDEN, APPLYING, QUEUED, DECIDING, IN_CARE, TRANSFER, PGB = range(8)
 UNDERSERVED_UNMET = 0.25  # over 25% of need unmet counts as an underserved week
 UNDERSERVED_RUN = 4  # weeks in a row
@@ -693,7 +693,7 @@ def year_end(m) -> None:
         used = pr.year_staff_hours / 52.0 * (1.0 + p.staff_headroom)
         lo, hi = pr.capacity * (1 - p.capacity_adjust_per_year), pr.capacity * (1 + p.capacity_adjust_per_year)
         if not pr.bankrupt:
-            pr.capacity = float(clip(used, lo, hi))
+            pr.capacity = float(np.clip(used, lo, hi))
         pr.year_staff_hours = pr.year_cost = pr.year_received = pr.year_variable = 0.0
     lose = m.rng.random(nprov) < p.tender_churn  # drawn every year, used in tender years
     if (m.week + 1) % (52 * p.contract_years) == 0 and m.week + 1 < m.n_weeks:

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.network import watts_strogatz_edges
+from sim.network import build_network, watts_strogatz_edges
 
 
 def test_same_seed_same_tables():
@@ -56,9 +56,43 @@ def test_small_world_ties_equal_networkx(n, k, p):
         assert nx.utils.graphs_equal(got, want), f"n={n} k={k} p={p} seed={seed}: ties differ from networkx"
 
 
-def test_adjacency_is_the_graph():
-    """The sparse matrix the rules use and the networkx graph of the Mesa space agree."""
-    lay = sim.CareModel("default", rng=3).layout
-    want = nx.to_scipy_sparse_array(lay.graph, nodelist=range(lay.n_nodes), dtype=np.float32, format="csr")
-    assert (want != lay.adjacency).nnz == 0, "adjacency must equal the graph's adjacency matrix"
-    assert set(np.unique(lay.adjacency.data)) == {1.0}, "every tie must weigh 1, a carer who is also a friend too"
+CARER_IS_FRIEND = {"carer_probability": 1.0, "ties_per_resident": 30, "neighbourhoods_per_district": 200}
+
+
+@pytest.mark.parametrize("overrides", [{}, {"ties_per_resident": 2, "tie_rewiring": 0.9}, CARER_IS_FRIEND])
+def test_adjacency_equals_the_networkx_construction(overrides):
+    """The sparse matrix the rules use must be the one the plain networkx route gives:
+    the Watts-Strogatz graph relabelled onto the neighbourhood ring, plus a tie from each
+    carer to the resident they care for, as a 0/1 matrix (a carer who is also a friend
+    is one tie)."""
+    p = sim.load_scenario("default", population=3000, **overrides)
+    rng = np.random.default_rng(5)
+    lay = build_network(
+        round(p.population * p.at_risk_share),
+        p.carer_probability,
+        round(p.population * 0.01),
+        p.districts,
+        p.neighbourhoods_per_district,
+        p.ties_per_resident,
+        p.tie_rewiring,
+        rng,
+    )
+    n = lay.n_nodes
+    # the same draws, in the same order, as build_network makes them
+    rng = np.random.default_rng(5)
+    n_nbhd = p.districts * p.neighbourhoods_per_district
+    rng.random(lay.n_residents)
+    rng.integers(0, n_nbhd, lay.n_residents)
+    rng.integers(0, n_nbhd, lay.n_volunteer_slots)
+    seed = int(rng.integers(2**31 - 1))
+    k = max(2, p.ties_per_resident - p.ties_per_resident % 2)
+    ws = nx.watts_strogatz_graph(n, min(k, n - 1 - (n - 1) % 2), p.tie_rewiring, seed=seed)
+    g = nx.relabel_nodes(ws, dict(enumerate(lay.ring.tolist())))
+    both = sum(g.has_edge(c, r) for c, r in zip(lay.carer_of.tolist(), lay.carer_nodes.tolist(), strict=True))
+    if overrides is CARER_IS_FRIEND:
+        assert both > 0, "this case must have carers who are also a social tie of the one they care for"
+    g.add_edges_from(zip(lay.carer_of.tolist(), lay.carer_nodes.tolist(), strict=True))
+    want = nx.to_scipy_sparse_array(g, nodelist=range(n), dtype=np.float32, format="csr")
+    assert (want != lay.adjacency).nnz == 0, f"{overrides}: adjacency differs from the networkx construction"
+    assert set(np.unique(lay.adjacency.data)) == {1.0}, f"{overrides}: every tie must weigh 1"
+    assert nx.utils.graphs_equal(lay.graph, g), f"{overrides}: Layout.graph must be that graph"
