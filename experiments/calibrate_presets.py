@@ -41,6 +41,7 @@ import os
 import shlex
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -207,9 +208,10 @@ def _short(commit: str) -> str:
     return commit[:12] + ("-dirty" if commit.endswith("-dirty") else "")
 
 
-def _md_table(headers: tuple[str, ...], rows: list[tuple[str, ...]]) -> list[str]:
+def md_table(headers: Sequence[str], rows: Sequence[Sequence[object]]) -> list[str]:
+    """A Markdown table: a header row, a rule, a row per item (pipes in cells escaped)."""
     lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(c.replace("|", "\\|") for c in row) + " |" for row in rows]
+    lines += ["| " + " | ".join(str(c).replace("|", "\\|") for c in row) + " |" for row in rows]
     return lines
 
 
@@ -307,7 +309,7 @@ def preset_section(plan: Plan, found: tuple[dict, float | None] | None) -> list[
         )
         for p in fit["params"].values()
     ]
-    lines += _md_table(PARAM_TABLE, prow)
+    lines += md_table(PARAM_TABLE, prow)
     lines += ["", "Targets at the fitted values (mean over the seeds) and remaining error:", ""]
     trow = [
         (
@@ -321,7 +323,7 @@ def preset_section(plan: Plan, found: tuple[dict, float | None] | None) -> list[
         )
         for t in fit["targets"].values()
     ]
-    lines += _md_table(TARGET_HEADERS, trow)
+    lines += md_table(TARGET_HEADERS, trow)
     quality = verdict(fit["targets_met"], len(fit["targets"]))
     lines += [
         "",

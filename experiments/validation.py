@@ -50,6 +50,7 @@ from sim.plotting import panel_axes, plot_compare
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import calibrate_presets
 import evidence
+from calibrate_presets import md_table
 from mechanisms import CASES, MECHANISMS, Mechanism, arm_key, overrides_text
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -644,15 +645,6 @@ def save_figures(runs: Runs, results: Sequence[MechanismResult], ev_data) -> Non
 # --- the document ---------------------------------------------------------------------------------------
 
 
-def _cell(text: Any) -> str:
-    return str(text).replace("|", "|")
-
-
-def _table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[str]:
-    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    return out + ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
-
-
 def mechanism_table(results: Sequence[MechanismResult], n: int) -> list[str]:
     rows = []
     for i, r in enumerate(results, 1):
@@ -701,7 +693,7 @@ def mechanism_table(results: Sequence[MechanismResult], n: int) -> list[str]:
         "vanishing limit (on - off there)",
         "verdict",
     )
-    return _table(headers, rows)
+    return md_table(headers, rows)
 
 
 def calibration_section(runs: Runs) -> list[str]:
@@ -720,7 +712,7 @@ def calibration_section(runs: Runs) -> list[str]:
         f"fee-for-service, {runs.fact_years} years, at its current parameter values; {met} of "
         f"{len(DEFAULT_TARGETS)} medians inside their range.",
         "",
-        *_table(("target", "range", "source", "model: median (10%-90%)", "inside"), rows),
+        *md_table(("target", "range", "source", "model: median (10%-90%)", "inside"), rows),
         "",
         "**The preset fits** ([calibration_fit.md](calibration_fit.md), rebuilt by this command from the "
         "newest runs of `python experiments/calibrate_presets.py`; `--recalibrate` reruns them). Rejection "
@@ -748,7 +740,7 @@ def calibration_section(runs: Runs) -> list[str]:
                 same,
             )
         )
-    lines += _table(("preset", "run", "fitted: median (10%-90%)", "targets met at the fit", "preset = fitted"), prow)
+    lines += md_table(("preset", "run", "fitted: median (10%-90%)", "targets met at the fit", "preset = fitted"), prow)
     lines.append("")
     return lines
 
@@ -855,7 +847,7 @@ def write_doc(
         "numbers by the rule in the last column.",
         "",
         "<!-- facts:start -->",
-        *_table(
+        *md_table(
             ("#", "fact", "source", "model", "verdict", "rule and explanation"),
             [(i, f.fact, f.source, f.number, f"**{f.verdict}**", f.why) for i, f in enumerate(facts, 1)],
         ),
