@@ -9,8 +9,8 @@ What it runs, all on the common seeds ``sim.replicate_seeds(20261122, n)`` in a 
 2 worker processes:
 
 1. **Case mechanisms**: every comparison of ``experiments/mechanisms.py`` (one per
-   assert of ``tests/test_mechanisms.py``, same town, arms, metric and limit), 5 years
-   as in the tests. Table: value off and on (median, 10%-90%), the paired difference,
+   test of ``tests/test_mechanisms.py``, two where a test checks two mechanisms or
+   metrics; same town, arms, metric and limit as the test), 5 years as in the tests. Table: value off and on (median, 10%-90%), the paired difference,
    and the difference at the vanishing limit.
 2. **Stylised facts**: the ``default`` town under every funding model for 10 years,
    plus need growth and a fee-for-service arm without the assessment queue; the
