@@ -164,12 +164,12 @@ PARAMS: tuple[Param, ...] = (
     # --- need ------------------------------------------------------------------------
     P(
         "onset_per_year",
-        0.2,
+        0.2028,
         "per resident-year",
         0.0,
         5.0,
         "yearly chance that an at-risk resident develops a support need",
-        "calibrated: gives 12-26 clients per 1,000 inhabitants (calibration.md)",
+        "fitted (ABC, docs/calibration_fit.md; 10-90% 0.133-0.285) to the five calibration.md figures",
     ),
     P(
         "need_growth_per_year",
@@ -182,12 +182,12 @@ PARAMS: tuple[Param, ...] = (
     ),
     P(
         "need_scale_hours",
-        3.4,
+        3.058,
         "hours/week",
         0.5,
         100.0,
         "median need of a client without a carer at the lowest self-reliance (score 1)",
-        "calibrated: EUR 3,000-6,000 per client-year under fee-for-service (calibration.md)",
+        "fitted (ABC, docs/calibration_fit.md; 10-90% 2.39-3.84): EUR 3,000-6,000 per client-year under FFS",
     ),
     P(
         "carer_need_factor",
@@ -293,12 +293,12 @@ PARAMS: tuple[Param, ...] = (
     ),
     P(
         "assessments_per_week_per_10k",
-        4.6,
+        4.265,
         "assessments/week per 10,000 inh.",
         0.01,
         1000.0,
         "municipal assessment capacity",
-        "calibrated: wait under fee-for-service 6-11 weeks",
+        "fitted (ABC, docs/calibration_fit.md; 10-90% 3.28-4.91): wait under fee-for-service 6-11 weeks",
     ),
     P(
         "assessment_decision_weeks",
@@ -396,21 +396,21 @@ PARAMS: tuple[Param, ...] = (
     ),
     P(
         "carer_hours",
-        26.0,
+        28.01,
         "hours/week",
         0.0,
         80.0,
         "mean of the most hours a carer can give in a week",
-        "calibrated: carers give 12 h/week on average (CBS 2022)",
+        "fitted (ABC, docs/calibration_fit.md; 10-90% 16.5-36.4): carers give 12 h/week on average (CBS 2022)",
     ),
     P(
         "carer_tolerance_hours",
-        14.0,
+        16.27,
         "hours/week",
         1.0,
         80.0,
         "mean sustained hours above which a carer is overburdened",
-        "calibrated: 10-25% overburdened (CBS 2022: 19% heavily burdened)",
+        "fitted (ABC, docs/calibration_fit.md; 10-90% 13.1-19.8): 10-25% overburdened (CBS 2022: 19% heavily burdened)",
     ),
     P(
         "carer_dropout_per_week",

@@ -58,7 +58,7 @@ def test_parse_target_and_prior():
 
 
 def test_priors_are_plus_minus_the_range_clipped_to_the_bounds():
-    sc = sim.load_scenario("default")
+    sc = sim.load_scenario("default", onset_per_year=0.2, carer_hours=26.0)  # fixed values, not the defaults
     b = cal.priors(sc, cal.check_params(["onset_per_year", "carer_hours"]), 0.5)
     assert np.allclose(b["onset_per_year"], (0.1, 0.3)), f"expected 0.2 +-50% = [0.1, 0.3], got {b}"
     assert np.allclose(b["carer_hours"], (13, 39)), f"expected 26 +-50% = [13, 39], got {b}"
