@@ -690,7 +690,8 @@ def _cmd_show(args: argparse.Namespace) -> int:
     for p in PARAMS:
         value = sc[p.name]
         mark = "*" if value != p.default else ""
-        rows.append((p.name + mark, _show_value(value), p.unit, p.bounds_text(), p.meaning, p.source))
+        shown = _show_value(value) if value is not None else f"{_show_value(getattr(sc, p.name))} (derived)"
+        rows.append((p.name + mark, shown, p.unit, p.bounds_text(), p.meaning, p.source))
     headers = ("parameter", "value", "unit", "bounds", "meaning", "source")
     right = (False, True, False, False, False, False)
     print(_table(headers, rows, right, wrap={2: 18, 3: 18, 4: None, 5: None}, width=_output_width()))

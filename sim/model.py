@@ -217,7 +217,7 @@ class CareModel(Model):
         for i, pr in enumerate(self.providers):
             pr.share = float(self.contracts.money_share[i])
         self.altruism = alpha
-        self.municipality = Municipality(self, p.lump_sum_eur if p.lump_sum_eur is not None else budget)
+        self.municipality = Municipality(self, p["lump_sum_eur"] if p["lump_sum_eur"] is not None else budget)
         self.bankruptcies = 0
         self.kpi_log = []
         self.kpi_pressure = np.full(p.providers, 0.5)

@@ -1044,6 +1044,8 @@ class Scenario(Mapping):
     """A validated, immutable set of parameter values.
 
     Read values as attributes (``sc.population``) or as a mapping (``sc["population"]``).
+    The one derived default differs between the two: ``sc["lump_sum_eur"]`` is the declared
+    value (``None``: derived from baseline need), ``sc.lump_sum_eur`` the value in effect.
     Use :meth:`replace` to get a changed copy.
     """
 
@@ -1057,9 +1059,12 @@ class Scenario(Mapping):
 
     def __getattr__(self, key: str) -> Any:
         try:
-            return self._values[key]
+            value = self._values[key]
         except KeyError:
             raise AttributeError(_unknown_message(key)) from None
+        if value is None and key == "lump_sum_eur":
+            return self.effective_lump_sum_eur  # the attribute is the value in effect
+        return value
 
     def __setattr__(self, key, value):
         raise AttributeError("a Scenario is immutable; use scenario.replace(key=value)")
@@ -1090,8 +1095,9 @@ class Scenario(Mapping):
     @property
     def effective_lump_sum_eur(self) -> float:
         """The annual lump sum: the declared value, or the baseline-need default."""
-        if self.lump_sum_eur is not None:
-            return float(self.lump_sum_eur)
+        declared = self._values["lump_sum_eur"]
+        if declared is not None:
+            return float(declared)
         return baseline_budget_eur(self) * (1.0 - self.lump_sum_discount)
 
 
