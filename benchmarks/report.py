@@ -259,39 +259,18 @@ def _classic(res: dict[str, Any]) -> str:
     col = res["measured"]["default"]
     lely = res["measured"]["lelystad"]
     lib, inl = res["classic"]["library"], res["classic"]["inline"]
+
+    def row(label: str, m: dict[str, Any], vs: str) -> list[Any]:
+        return [label, m["runs"], _s(m["wall_s"]), _n(m["agent_steps"]), _n(m["throughput"]), vs]
+
+    def ratio(m: dict[str, Any], digits: int = 1) -> str:
+        return f"{m['throughput'] / lib['throughput']:.{digits}f}x"
+
     rows = [
-        [
-            "columnar `sim` (default)",
-            col["runs"],
-            _s(col["wall_s"]),
-            _n(col["agent_steps"]),
-            _n(col["throughput"]),
-            f"{col['throughput'] / lib['throughput']:.1f}x",
-        ],
-        [
-            "columnar `sim` (Lelystad scale)",
-            lely["runs"],
-            _s(lely["wall_s"]),
-            _n(lely["agent_steps"]),
-            _n(lely["throughput"]),
-            f"{lely['throughput'] / lib['throughput']:.1f}x",
-        ],
-        [
-            "classic Mesa, `optimal_hours` per client (default)",
-            lib["runs"],
-            _s(lib["wall_s"]),
-            _n(lib["agent_steps"]),
-            _n(lib["throughput"]),
-            "1.0x",
-        ],
-        [
-            "classic Mesa, decision rule inlined in Python (default)",
-            inl["runs"],
-            _s(inl["wall_s"]),
-            _n(inl["agent_steps"]),
-            _n(inl["throughput"]),
-            f"{inl['throughput'] / lib['throughput']:.2f}x",
-        ],
+        row("columnar `sim` (default)", col, ratio(col)),
+        row("columnar `sim` (Lelystad scale)", lely, ratio(lely)),
+        row("classic Mesa, `optimal_hours` per client (default)", lib, "1.0x"),
+        row("classic Mesa, decision rule inlined in Python (default)", inl, ratio(inl, 2)),
     ]
     keys = [k for k in COMPARE_KEYS if k in col["summary"] and k in lib["summary"]]
     srows = [[k, f"{col['summary'][k]:.3g}", f"{lib['summary'][k]:.3g}", f"{inl['summary'][k]:.3g}"] for k in keys]
