@@ -89,8 +89,8 @@ WEEKLY = {
     "volunteer_hours": "r_volunteer",
     "unmet_hours": "r_unmet",
     "need_hours": "r_need",
-    "spend_eur": "r_spend",
-    "admin_eur": "r_admin",
+    "week_spend_eur": "r_spend",
+    "week_admin_eur": "r_admin",
     "carers_giving": "r_carers_giving",
     "carers_overburdened": "r_carers_over",
     "volunteers": "r_volunteers",
@@ -1100,8 +1100,8 @@ def classic_summary(weekly: pd.DataFrame, clients: pd.DataFrame, model: ClassicC
     care_weeks = float(w["clients_in_care"].sum())
     need_weeks = float(w["clients_with_need"].sum())
     formal = float(w["formal_hours"].sum())
-    spend = float(w["spend_eur"].sum())
-    admin = float(w["admin_eur"].sum())
+    spend = float(w["week_spend_eur"].sum())
+    admin = float(w["week_admin_eur"].sum())
     years = len(w) / 52.0
     nonask = clients[~clients["asked"]]
     waited = clients[clients["reached"] & ~clients["initial"]]["weeks_waiting"].to_numpy()

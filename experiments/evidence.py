@@ -43,7 +43,7 @@ from sim.params import Scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURE = ROOT / "docs" / "figures" / "evidence.png"
-SEED = 20261122
+SEED = sim.BASE_SEED
 N_PROVIDERS = 10_000
 R_CLIENT = 2.0  # hours/week, the client's optimum
 R_RANGE = np.arange(0.25, 3.76, 0.25)  # hours/week, all below the default cap of 4 h

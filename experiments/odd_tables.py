@@ -26,8 +26,8 @@ from sim.params import PARAMS, Param
 from sim.rules import PGB
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "odd.md"
-CALIBRATION_SEEDS = sim.replicate_seeds(20261122, 10)
-PRESET_SEEDS = sim.replicate_seeds(20261122, 3)
+CALIBRATION_SEEDS = sim.replicate_seeds(sim.BASE_SEED, 10)
+PRESET_SEEDS = sim.replicate_seeds(sim.BASE_SEED, 3)
 PRESET_YEARS = 10
 
 #: (label, summary key, target text, low, high, source, scale for display)

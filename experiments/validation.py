@@ -5,7 +5,7 @@
     python experiments/validation.py --doc-only     # rebuild the doc and figures from the newest saved runs
     python experiments/validation.py --recalibrate  # first rerun experiments/calibrate_presets.py (~20 min)
 
-What it runs, all on the common seeds ``sim.replicate_seeds(20261122, n)`` in a pool of
+What it runs, all on the common seeds ``sim.replicate_seeds(sim.BASE_SEED, n)`` in a pool of
 2 worker processes:
 
 1. **Case mechanisms**: every comparison of ``experiments/mechanisms.py`` (one per
@@ -61,7 +61,7 @@ FIG_MECHANISMS = FIGURES / "validation_mechanisms.png"
 FIG_FACTS = FIGURES / "validation_facts.png"
 RESULTS = ROOT / "results"
 COMMAND = "python experiments/validation.py"
-BASE_SEED = 20261122
+BASE_SEED = sim.BASE_SEED
 SEEDS = 10  # as tests/conftest.py
 MECHANISM_YEARS = 5  # as tests/test_mechanisms.py
 FACT_YEARS = 10  # the presets' horizon

@@ -14,7 +14,7 @@ from .funding import FUNDING, optimal_hours, provider_utility
 from .metrics import SUMMARY_KEYS
 from .model import CareModel, InvariantError
 from .params import PARAMS, Scenario, ScenarioError, list_scenarios, load_scenario
-from .run import RunResult, compare, median_table, replicate_seeds, run
+from .run import BASE_SEED, RunResult, compare, median_table, replicate_seeds, run
 
 try:
     __version__ = version("care-sim")
@@ -22,6 +22,7 @@ except PackageNotFoundError:  # running from a source tree without installing
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "BASE_SEED",
     "FUNDING",
     "PARAMS",
     "SUMMARY_KEYS",

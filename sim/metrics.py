@@ -60,8 +60,8 @@ def summarise(weekly: pd.DataFrame, clients: pd.DataFrame, model) -> dict[str, f
     care_weeks = float(w["clients_in_care"].sum())
     need_weeks = float(w["clients_with_need"].sum())
     formal = float(w["formal_hours"].sum())
-    spend = float(w["spend_eur"].sum())
-    admin = float(w["admin_eur"].sum())
+    spend = float(w["week_spend_eur"].sum())
+    admin = float(w["week_admin_eur"].sum())
     years = len(w) / 52.0
     nonask = clients[~clients["asked"]]
     waited = clients[clients["reached"] & ~clients["initial"]]["weeks_waiting"].to_numpy()

@@ -76,6 +76,11 @@ def run(
     )
 
 
+#: The project's common base seed: the replicate seeds of tests, experiments, the
+#: baseline and calibration all derive from it (``replicate_seeds(BASE_SEED, n)``).
+BASE_SEED = 20261122
+
+
 def replicate_seeds(base_seed: int, n: int) -> list[int]:
     """Child seeds for ``n`` replicates. Replicate i gets the same seed in every scenario
     (common random numbers), so differences between scenarios are not seed noise."""

@@ -17,7 +17,7 @@ import sim
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 #: Seeds for statistical tests: 10 replicates, as the model core issue asks.
-SEEDS = tuple(sim.replicate_seeds(20261122, 10))
+SEEDS = tuple(sim.replicate_seeds(sim.BASE_SEED, 10))
 
 
 def _summary(args):

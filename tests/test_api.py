@@ -60,4 +60,4 @@ def test_batch_run_is_a_client():
     )
     df = pd.DataFrame(res)
     assert len(df) == 2 * 2 * 52, f"expected a row per week for 4 runs, got {len(df)}"
-    assert {"formal_hours", "spend_eur"} <= set(df.columns), "weekly reporters reach batch_run"
+    assert {"formal_hours", "week_spend_eur"} <= set(df.columns), "weekly reporters reach batch_run"
