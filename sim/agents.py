@@ -36,7 +36,7 @@ class _Columnar(Agent):
         return self.model.space[self.node]
 
     def _col(self, name):
-        return getattr(self.model, self._table)[name][self.idx]
+        return getattr(getattr(self.model, self._table), name)[self.idx]
 
 
 class Client(_Columnar):
@@ -84,7 +84,7 @@ class Client(_Columnar):
     @property
     def personal_budget(self) -> bool:
         """True when the client buys care with a personal budget (pgb, ODD 7.4.6)."""
-        from .rules import PGB
+        from .state import PGB
 
         return int(self._col("state")) == PGB
 

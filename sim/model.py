@@ -16,7 +16,20 @@ from .contracts import contract_structure, neighbourhood_distances, transport_pe
 from .funding import FUNDING, loss_weight, money_weight
 from .network import build_network
 from .params import Scenario, ScenarioError, baseline_budget_eur, load_scenario
-from .rules import APPLYING, DECIDING, HIDDEN, IN_CARE, NONE, PGB, QUEUED
+from .state import (
+    APPLYING,
+    DECIDING,
+    ESCALATED,
+    HIDDEN,
+    IN_CARE,
+    NONE,
+    PGB,
+    QUEUED,
+    RECOVERED,
+    Carers,
+    Residents,
+    Volunteers,
+)
 
 #: Weekly model reporters: column name -> model attribute (ODD 8 'Observation').
 WEEKLY = {
@@ -48,48 +61,6 @@ WEEKLY = {
     "blocked_clients": "blocked_now",
     "largest_provider_share": "r_max_share",
 }
-
-_RES_FLOAT = (
-    "sr",
-    "need",
-    "scale",
-    "entry_need",
-    "sr_intake",
-    "unmet_ema",
-    "entitlement",
-    "formal",
-    "formal_met",
-    "informal",
-    "volunteer",
-    "unmet",
-    "c_formal",
-    "c_group",
-    "c_informal",
-    "c_volunteer",
-    "c_unmet",
-    "c_need",
-    "period_price",
-    "floor",
-)
-_RES_INT = (
-    "state",
-    "owner",
-    "episode",
-    "ask_week",
-    "decide_week",
-    "assess_week",
-    "care_week",
-    "start_week",
-    "wait",
-    "weeks",
-    "under_run",
-    "transfer_left",
-    "kpi",
-    "category",
-    "refusals",
-    "blocked_weeks",
-)
-_RES_BOOL = ("active", "networked", "reached", "escalated", "under_ever", "initial", "group", "reassess", "pl", "lost")
 
 
 class InvariantError(AssertionError):
@@ -151,23 +122,19 @@ class CareModel(Model):
         self._space: Network | None = None
         self.timing = {"network_s": time.perf_counter() - t0}
         t0 = time.perf_counter()
-        res = {k: np.zeros(n_res) for k in _RES_FLOAT}
-        res.update({k: np.zeros(n_res, dtype=np.int64) for k in _RES_INT})
-        res.update({k: np.zeros(n_res, dtype=bool) for k in _RES_BOOL})
-        res["owner"][:] = -1
-        res["kpi"][:] = -1
+        res = Residents.allocate(n_res, slot=np.arange(n_res), district=self.layout.district[:n_res].copy())
         district_risk = rng.lognormal(0.0, p.district_risk_spread, p.districts)
         district_risk /= district_risk.mean()
-        res["risk"] = rng.lognormal(-0.125, 0.5, n_res) * district_risk[self.layout.district[:n_res]]
-        res["asker"] = rng.random(n_res) >= p.non_asker_share
-        res["group_ok"] = rng.random(n_res) < p.group_suitable_share
-        res["ctype"] = rng.integers(0, p.provider_types, n_res)
-        res["transport_h"] = transport_per_client_hour(
+        res.risk = rng.lognormal(-0.125, 0.5, n_res) * district_risk[self.layout.district[:n_res]]
+        res.asker = rng.random(n_res) >= p.non_asker_share
+        res.group_ok = rng.random(n_res) < p.group_suitable_share
+        res.ctype = rng.integers(0, p.provider_types, n_res)
+        res.transport_h = transport_per_client_hour(
             p, neighbourhood_distances(p, rng), self.layout.neighbourhood[:n_res]
         )
         # the clients who came over in 2015, more where risk is higher (ODD 5.2)
         target = p.baseline_clients_per_1000 * p.population / 1000.0
-        q = target / (n_res * max(1e-9, 1.0 - p.non_asker_share)) * res["risk"] / res["risk"].mean()
+        q = target / (n_res * max(1e-9, 1.0 - p.non_asker_share)) * res.risk / res.risk.mean()
         start = indices(rng.random(n_res) < np.minimum(q, 1.0))
         # district budgets: head count, or the mapped caseload of 2015 (risk-adjusted, 5.3)
         dist = self.layout.district[:n_res]
@@ -181,28 +148,18 @@ class CareModel(Model):
 
         lay = self.layout
         k = lay.n_carers
-        self.car = {
-            "slot": lay.carer_of,
-            "cap0": rng.lognormal(np.log(p.carer_hours) - 0.125, 0.5, k),
-            "tol": rng.lognormal(np.log(p.carer_tolerance_hours) - 0.045, 0.3, k),
-            "cap": np.zeros(k),
-            "given": np.zeros(k),
-            "burden": np.zeros(k),
-            "active": np.ones(k, dtype=bool),
-            "over": np.zeros(k, dtype=bool),
-        }
+        self.car = Carers.allocate(
+            k,
+            slot=lay.carer_of,
+            cap0=rng.lognormal(np.log(p.carer_hours) - 0.125, 0.5, k),
+            tol=rng.lognormal(np.log(p.carer_tolerance_hours) - 0.045, 0.3, k),
+        )
         self.carer_row = np.full(n_res, -1, dtype=np.int64)  # a resident's carer (one at most), or -1
         self.carer_row[lay.carer_of] = np.arange(k)
         self.has_carer = self.carer_row >= 0
         self.carers = [InformalCarer(self, i, int(n)) for i, n in enumerate(lay.carer_nodes)]
         nv = lay.n_volunteer_slots + n_res // 10
-        self.vol = {
-            "active": np.zeros(nv, dtype=bool),
-            "node": np.zeros(nv, dtype=np.int64),
-            "district": np.zeros(nv, dtype=np.int64),
-            "hours": np.zeros(nv),
-            "given": np.zeros(nv),
-        }
+        self.vol = Volunteers.allocate(nv)
         self.volunteers: dict[int, Volunteer] = {}
         self._free_vol_nodes = {d: [] for d in range(p.districts)}
         for n in lay.volunteer_nodes[::-1]:
@@ -259,19 +216,19 @@ class CareModel(Model):
             rng.integers(0, p.districts, 1), 0.0, n=round(p.volunteers_per_1000 * p.population / 1000)
         )
         self.start_episodes(start, 1.0)
-        res["initial"][start] = True
-        askers = start[res["asker"][start]]
-        res["state"][askers] = IN_CARE
-        res["reached"][askers] = True
-        res["ask_week"][askers] = 0
-        res["owner"][askers] = self.draw_owners(askers)
-        res["care_week"][askers] = 0
-        res["sr_intake"][askers] = res["sr"][askers]
+        res.initial[start] = True
+        askers = start[res.asker[start]]
+        res.state[askers] = IN_CARE
+        res.reached[askers] = True
+        res.ask_week[askers] = 0
+        res.owner[askers] = self.draw_owners(askers)
+        res.care_week[askers] = 0
+        res.sr_intake[askers] = res.sr[askers]
         if self.terms.needs_assessment:
             rules.assess(self, askers)
             pgb = askers[rng.random(askers.size) < p.pgb_share]  # personal budgets at the start too
-            res["state"][pgb] = PGB
-            res["owner"][pgb] = -1
+            res.state[pgb] = PGB
+            res.owner[pgb] = -1
         self.timing["agents_s"] = time.perf_counter() - t0
 
     @property
@@ -286,110 +243,41 @@ class CareModel(Model):
     def start_episodes(self, idx: np.ndarray, growth: float) -> None:
         """A need starts for residents ``idx``: a Client agent is created for each."""
         p, res, rng = self.params, self.res, self.rng
-        res["active"][idx] = True
-        res["episode"][idx] += 1
-        res["sr"][idx] = clip(rng.normal(p.entry_self_reliance, 0.5, idx.size), 1.0, p.recovery_self_reliance - 0.2)
+        res.start_rows(idx)
+        res.active[idx] = True
+        res.episode[idx] += 1
+        res.sr[idx] = clip(rng.normal(p.entry_self_reliance, 0.5, idx.size), 1.0, p.recovery_self_reliance - 0.2)
         factor = np.where(self.has_carer[idx], p.carer_need_factor, 1.0)
-        res["scale"][idx] = growth * factor * rng.lognormal(np.log(p.need_scale_hours), p.need_scale_sd, idx.size)
-        need = res["scale"][idx] * (5.0 - res["sr"][idx]) / 4.0
-        res["need"][idx] = res["entry_need"][idx] = res["unmet"][idx] = need
-        asker = res["asker"][idx]
-        res["state"][idx] = np.where(asker, APPLYING, HIDDEN)
-        res["reached"][idx] = asker
-        res["ask_week"][idx] = self.week
-        res["start_week"][idx] = self.week
-        res["owner"][idx] = -1
-        res["kpi"][idx] = -1
-        for col in ("networked", "escalated", "under_ever", "initial", "group", "reassess", "pl", "lost"):
-            res[col][idx] = False
-        for col in (
-            "unmet_ema",
-            "entitlement",
-            "formal",
-            "formal_met",
-            "informal",
-            "volunteer",
-            "c_formal",
-            "c_group",
-            "c_informal",
-            "c_volunteer",
-            "c_unmet",
-            "c_need",
-        ):
-            res[col][idx] = 0.0
-        for col in ("wait", "weeks", "under_run", "transfer_left", "refusals", "blocked_weeks", "category"):
-            res[col][idx] = 0
-        res["period_price"][idx] = 0.0
-        res["floor"][idx] = 0.0
-        res["assess_week"][idx] = -1
-        res["unmet"][idx] = need
-        car = self.car
+        res.scale[idx] = growth * factor * rng.lognormal(np.log(p.need_scale_hours), p.need_scale_sd, idx.size)
+        need = res.scale[idx] * (5.0 - res.sr[idx]) / 4.0
+        res.need[idx] = res.entry_need[idx] = res.unmet[idx] = need
+        asker = res.asker[idx]
+        res.state[idx] = np.where(asker, APPLYING, HIDDEN)
+        res.reached[idx] = asker
+        res.ask_week[idx] = self.week
+        res.start_week[idx] = self.week
         restart = self.carer_row[idx]
-        restart = restart[restart >= 0]
-        car["active"][restart] = True
-        car["burden"][restart] = 0.0
-        car["over"][restart] = False
+        self.car.start_rows(restart[restart >= 0])
         for i in idx.tolist():
-            self.clients[i] = Client(self, i, i)
+            self.clients[i] = agent = Client(self, i, i)
+            res.client_id[i] = agent.unique_id
 
-    def end_episodes(self, idx: np.ndarray, how: str) -> None:
-        """Episodes end (ODD 7.3): record each client's row and remove its agent."""
+    def end_episodes(self, idx: np.ndarray, how: int) -> None:
+        """Episodes end (ODD 7.3) ``how`` (``RECOVERED``, ``DIED`` or ``ESCALATED``):
+        record each client's row and remove its agent."""
         res = self.res
-        self._record(idx, how)
-        if how == "escalated":
+        res.end[idx] = how
+        res.end_week[idx] = self.week
+        self._records.append(res.record(idx))
+        if how == ESCALATED:
             self._week_escalations += idx.size
-        if how == "recovered" and self.params.reciprocity_rate > 0:
-            give = idx[res["networked"][idx] & (self.rng.random(idx.size) < self.params.reciprocity_rate)]
+        if how == RECOVERED and self.params.reciprocity_rate > 0:
+            give = idx[res.networked[idx] & (self.rng.random(idx.size) < self.params.reciprocity_rate)]
             for i in give.tolist():
                 self._add_volunteer(i, int(self.layout.district[i]))
-        res["active"][idx] = False
-        res["state"][idx] = NONE
-        res["owner"][idx] = -1
-        for col in ("need", "formal", "formal_met", "informal", "volunteer", "unmet"):
-            res[col][idx] = 0.0
-        res["networked"][idx] = False
+        res.end_rows(idx)
         for i in idx.tolist():
             self.clients.pop(i).remove()
-
-    def _record(self, idx: np.ndarray, how: str) -> None:
-        res = self.res
-        rec = {
-            k: res[k][idx]  # fancy indexing copies
-            for k in (
-                "episode",
-                "start_week",
-                "initial",
-                "asker",
-                "reached",
-                "entry_need",
-                "weeks",
-                "c_formal",
-                "c_group",
-                "c_informal",
-                "c_volunteer",
-                "c_unmet",
-                "c_need",
-                "wait",
-                "under_ever",
-                "escalated",
-                "kpi",
-                "networked",
-                "state",
-                "ask_week",
-                "care_week",
-                "refusals",
-                "category",
-                "lost",
-                "pl",
-                "blocked_weeks",
-            )
-        }
-        rec["slot"] = idx.copy()
-        rec["client_id"] = np.array([self.clients[i].unique_id for i in idx.tolist()], dtype=np.int64)
-        rec["district"] = self.layout.district[idx]
-        rec["end"] = np.array([how] * idx.size, dtype=object)
-        rec["end_week"] = np.full(idx.size, self.week)
-        self._records.append(rec)
 
     def admit(self, idx: np.ndarray) -> None:
         """Applicants ``idx`` enter care (ODD 7.4.4).
@@ -403,23 +291,23 @@ class CareModel(Model):
             return  # no provider under contract: applicants keep waiting (ODD 7.10.3)
         res, p = self.res, self.params
         if self.terms.needs_assessment and not self.uses_queue:
-            fresh = idx[res["assess_week"][idx] < 0]  # not yet assessed in this episode
+            fresh = idx[res.assess_week[idx] < 0]  # not yet assessed in this episode
             if fresh.size:
                 rules.assess(self, fresh)
         owners = self.draw_owners(idx)
         if self.terms.output_based and p.provider_may_refuse:
             keep = rules.accept_client(self, idx, owners)
-            res["refusals"][idx[~keep]] += 1
+            res.refusals[idx[~keep]] += 1
             self.refusals += int((~keep).sum())
             idx, owners = idx[keep], owners[keep]
         pgb = np.zeros(idx.size, dtype=bool)
         if self.terms.needs_assessment:
             pgb = self.rng.random(idx.size) < p.pgb_share
         self.admissions += idx.size
-        res["state"][idx] = np.where(pgb, PGB, IN_CARE)
-        res["owner"][idx] = np.where(pgb, -1, owners)
-        res["care_week"][idx] = self.week
-        res["sr_intake"][idx] = res["sr"][idx]
+        res.state[idx] = np.where(pgb, PGB, IN_CARE)
+        res.owner[idx] = np.where(pgb, -1, owners)
+        res.care_week[idx] = self.week
+        res.sr_intake[idx] = res.sr[idx]
 
     def draw_owners(self, idx: np.ndarray) -> np.ndarray:
         """ODD 7.4.4 'Owner assignment': an owner for each resident in ``idx``.
@@ -432,7 +320,7 @@ class CareModel(Model):
         alive = self.alive()
         w = (c.client_share[:, None] * c.serves * alive[:, None])[:, self.layout.district[idx]].T
         if self.params.referral:
-            fit = w * (c.ptype[None, :] == self.res["ctype"][idx][:, None])
+            fit = w * (c.ptype[None, :] == self.res.ctype[idx][:, None])
             w = np.where(fit.sum(axis=1, keepdims=True) > 0, fit, w)
         empty = w.sum(axis=1) == 0
         if empty.any():  # no live contractor in the district: any live provider
@@ -455,7 +343,7 @@ class CareModel(Model):
         s = np.array([pr.share for pr in self.providers]) * alive
         if self.params.cashier:
             res = self.res
-            served = np.bincount(res["owner"][res["state"] == IN_CARE], minlength=len(self.providers)) * alive
+            served = np.bincount(res.owner[res.state == IN_CARE], minlength=len(self.providers)) * alive
             if served.sum() > 0:
                 s = served.astype(float)
         total = s.sum()
@@ -469,8 +357,8 @@ class CareModel(Model):
     def expected_help(self, idx: np.ndarray) -> np.ndarray:
         """Hours of carer and volunteer help residents ``idx`` can count on (eigen kracht)."""
         car = self.car
-        cap = np.bincount(car["slot"], weights=rules.carer_hours_available(car), minlength=self.res["need"].size)
-        return cap[idx] + self.res["volunteer"][idx]
+        cap = np.bincount(car.slot, weights=rules.carer_hours_available(car), minlength=self.res.need.size)
+        return cap[idx] + self.res.volunteer[idx]
 
     # ------------------------------------------------------------- providers (ODD 7.6)
     def fixed_this_year(self) -> np.ndarray:
@@ -563,10 +451,10 @@ class CareModel(Model):
         lost = idx[self.rng.random(idx.size) < self.params.handover_loss]
         if lost.size:
             res = self.res
-            res["state"][lost] = HIDDEN
-            res["owner"][lost] = -1
-            res["reassess"][lost] = False
-            res["lost"][lost] = True
+            res.state[lost] = HIDDEN
+            res.owner[lost] = -1
+            res.reassess[lost] = False
+            res.lost[lost] = True
             self.lost_clients += lost.size
 
     # ------------------------------------------------------------ volunteers (ODD 7.9.1)
@@ -586,26 +474,23 @@ class CareModel(Model):
 
     def _add_volunteer(self, node: int, district: int) -> None:
         vol = self.vol
-        free = indices(~vol["active"])
+        free = indices(~vol.active)
         if free.size == 0:
-            for k, v in vol.items():
-                vol[k] = np.concatenate([v, np.zeros_like(v)])
-            free = indices(~vol["active"])
+            vol.grow()
+            free = indices(~vol.active)
         row = int(free[0])
-        vol["active"][row] = True
-        vol["node"][row] = node
-        vol["district"][row] = district
-        vol["hours"][row] = self.params.volunteer_hours
-        vol["given"][row] = 0.0
+        vol.start_rows(row)
+        vol.node[row] = node
+        vol.district[row] = district
+        vol.hours[row] = self.params.volunteer_hours
         self.volunteers[row] = Volunteer(self, row, node)
 
     def retire_volunteers(self, rows: np.ndarray) -> None:
         vol = self.vol
-        vol["active"][rows] = False
-        vol["given"][rows] = 0.0
+        vol.end_rows(rows)
         lay = self.layout
         for r in rows.tolist():
-            node = int(vol["node"][r])
+            node = int(vol.node[r])
             if node >= lay.n_residents + lay.n_carers:
                 self._free_vol_nodes[int(lay.district[node])].append(node)
             self.volunteers.pop(r).remove()
@@ -650,35 +535,35 @@ class CareModel(Model):
 
     def _report(self) -> None:
         res, car = self.res, self.car
-        a = res["active"]
-        st = res["state"]
+        a = res.active
+        st = res.state
         n_state = np.bincount(st, minlength=PGB + 1)  # residents per state, in one pass
         self.r_in_care = int(n_state[IN_CARE] + n_state[PGB])
         self.r_with_need = int(np.count_nonzero(a))
         self.r_waiting = int(n_state[APPLYING:IN_CARE].sum())
         self.r_hidden = int(n_state[HIDDEN])
-        self.r_formal = float(res["formal"].sum())
-        self.r_group = float(res["formal"][res["group"]].sum())
-        self.r_over = float((res["formal"] - res["formal_met"]).sum())
+        self.r_formal = float(res.formal.sum())
+        self.r_group = float(res.formal[res.group].sum())
+        self.r_over = float((res.formal - res.formal_met).sum())
         self.r_nb = float(self.nb_hours.sum())
         self.r_outreach = float(self.provider_outreach_hours.sum() + self.municipal_outreach_hours)
-        self.r_informal = float(res["informal"].sum())
-        self.r_volunteer = float(res["volunteer"].sum())
+        self.r_informal = float(res.informal.sum())
+        self.r_volunteer = float(res.volunteer.sum())
         care = (st == IN_CARE) | (st == PGB)
-        self.r_informal_care = float(res["informal"][care].sum())
-        self.r_volunteer_care = float(res["volunteer"][care].sum())
-        self.r_unmet = float(res["unmet"].sum())
-        self.r_need = float(res["need"][a].sum())
+        self.r_informal_care = float(res.informal[care].sum())
+        self.r_volunteer_care = float(res.volunteer[care].sum())
+        self.r_unmet = float(res.unmet.sum())
+        self.r_need = float(res.need[a].sum())
         self.r_spend = self._week_spend
         self.r_admin = self._week_admin
         self.r_reserves = float(sum(pr.reserves for pr in self.providers))
-        giving = car["given"] > 0
+        giving = car.given > 0
         self.r_carers_giving = int(np.count_nonzero(giving))
-        self.r_carers_over = int(np.count_nonzero(giving & car["over"]))
-        self.r_volunteers = int(np.count_nonzero(self.vol["active"]))
+        self.r_carers_over = int(np.count_nonzero(giving & car.over))
+        self.r_volunteers = int(np.count_nonzero(self.vol.active))
         self.r_escalations = self._week_escalations
         self.spend_total += self._week_spend
-        counts = np.bincount(res["owner"][st == IN_CARE], minlength=len(self.providers))
+        counts = np.bincount(res.owner[st == IN_CARE], minlength=len(self.providers))
         self.prov_client_weeks += counts
         self.r_max_share = float(counts.max() / counts.sum()) if counts.sum() else 0.0
         self.agent_steps += self.r_with_need + len(self.carers) + self.r_volunteers
@@ -687,30 +572,30 @@ class CareModel(Model):
     def check_invariants(self, tol: float = 1e-6) -> None:
         """Raise :class:`InvariantError` if an identity of ODD 7.11 fails this week."""
         res, car, vol = self.res, self.car, self.vol
-        a = res["active"]
-        parts = res["formal_met"] + res["informal"] + res["volunteer"] + res["unmet"]
-        gap = np.abs(np.where(a, res["need"], 0.0) - parts)
+        a = res.active
+        parts = res.formal_met + res.informal + res.volunteer + res.unmet
+        gap = np.abs(np.where(a, res.need, 0.0) - parts)
         _require(
             gap.max(initial=0) <= tol,
             f"week {self.week}: need != formal+informal+volunteer+unmet (off by {gap.max():.3g} h)",
         )
         for name in ("need", "formal", "formal_met", "informal", "volunteer", "unmet"):
             _require(res[name].min(initial=0) >= -tol, f"week {self.week}: negative {name} hours")
-        _require(car["given"].min(initial=0) >= -tol, f"week {self.week}: negative carer hours")
-        over_car = (car["given"] - car["cap"]).max(initial=0)
+        _require(car.given.min(initial=0) >= -tol, f"week {self.week}: negative carer hours")
+        over_car = (car.given - car.cap).max(initial=0)
         _require(over_car <= tol, f"week {self.week}: a carer gave {over_car:.3g} h above capacity")
-        over_vol = (vol["given"] - vol["hours"]).max(initial=0)
+        over_vol = (vol.given - vol.hours).max(initial=0)
         _require(over_vol <= tol, f"week {self.week}: a volunteer gave {over_vol:.3g} h above capacity")
         caps = self.week_capacity
         _require(
             np.all(self.staff_hours <= caps + tol),
             f"week {self.week}: staff hours {self.staff_hours} exceed capacity {caps}",
         )
-        vol_d = np.bincount(self.layout.district[: a.size], weights=res["volunteer"], minlength=self.params.districts)
-        given_d = np.bincount(vol["district"], weights=vol["given"], minlength=self.params.districts)
+        vol_d = np.bincount(self.layout.district[: a.size], weights=res.volunteer, minlength=self.params.districts)
+        given_d = np.bincount(vol.district, weights=vol.given, minlength=self.params.districts)
         _require(np.allclose(vol_d, given_d, atol=1e-6), f"week {self.week}: volunteer hours given != received")
-        inf = np.bincount(car["slot"], weights=car["given"], minlength=a.size)
-        _require(np.allclose(inf, res["informal"], atol=1e-6), f"week {self.week}: carer hours given != received")
+        inf = np.bincount(car.slot, weights=car.given, minlength=a.size)
+        _require(np.allclose(inf, res.informal, atol=1e-6), f"week {self.week}: carer hours given != received")
         for pr in self.providers:
             book = pr.start_reserves + pr.received_total - pr.cost_total
             _require(
@@ -723,7 +608,7 @@ class CareModel(Model):
             f"week {self.week}: weekly spend adds up to {self.spend_total:.2f}, payments to"
             f" {muni.paid_total + muni.other_total:.2f}",
         )
-        st, owner = res["state"], res["owner"]
+        st, owner = res.state, res.owner
         alive = self.alive()
         in_care = st == IN_CARE
         _require(
@@ -737,7 +622,7 @@ class CareModel(Model):
             f"week {self.week}: {len(self.clients)} Client agents for {int(a.sum())} residents with a need",
         )
         _require(
-            float(res["formal"][np.isin(st, (NONE, APPLYING, QUEUED, DECIDING))].sum()) == 0.0,
+            float(res.formal[np.isin(st, (NONE, APPLYING, QUEUED, DECIDING))].sum()) == 0.0,
             f"week {self.week}: formal hours for a client without an owner all week",
         )
         received = sum(pr.received_total for pr in self.providers) + self._retired_received
@@ -752,50 +637,11 @@ class CareModel(Model):
     # ------------------------------------------------------------------ outputs
     def client_table(self) -> pd.DataFrame:
         """One row per client episode in the run (ended ones, then the still open)."""
-        open_idx = indices(self.res["active"])
+        open_idx = indices(self.res.active)
+        recs = self._records
         if open_idx.size:
-            self._record(open_idx, "open")
-            recs = self._records
-            self._records = self._records[:-1]
-        else:
-            recs = self._records
-        if not recs:
-            return pd.DataFrame()
-        cols = {k: np.concatenate([r[k] for r in recs]) for k in recs[0]}
-        df = pd.DataFrame(cols)
-        weeks = np.maximum(df["weeks"].to_numpy(), 1)
-        out = pd.DataFrame(
-            {
-                "client_id": df["client_id"],
-                "slot": df["slot"],
-                "district": df["district"],
-                "start_week": df["start_week"],
-                "end_week": df["end_week"],
-                "end": df["end"].astype("string"),
-                "initial": df["initial"],
-                "entry_need": df["entry_need"],
-                "asked": df["asker"],
-                "reached": df["reached"],
-                "formal_hours": df["c_formal"] / weeks,
-                "group_hours": df["c_group"] / weeks,
-                "informal_hours": df["c_informal"] / weeks,
-                "volunteer_hours": df["c_volunteer"] / weeks,
-                "unmet_hours": df["c_unmet"] / weeks,
-                "need_hours": df["c_need"] / weeks,
-                "weeks": df["weeks"],
-                "weeks_waiting": df["wait"],
-                "underserved": df["under_ever"],
-                "escalated": df["escalated"],
-                "kpi": df["kpi"],
-                "networked": df["networked"],
-                "refusals": df["refusals"],
-                "category": df["category"],
-                "lost_at_handover": df["lost"],
-                "protected_living": df["pl"],
-                "weeks_blocked": df["blocked_weeks"],
-            }
-        )
-        return out.sort_values(["start_week", "client_id"], kind="stable").reset_index(drop=True)
+            recs = [*recs, self.res.record(open_idx, end_week=np.full(open_idx.size, self.week))]
+        return self.res.client_table(recs)
 
 
 def _require(ok: bool, message: str) -> None:

@@ -13,9 +13,8 @@ import numpy as np
 
 from .columns import clip, indices
 from .funding import net_money, optimal_hours
+from .state import APPLYING, DECIDING, DIED, ESCALATED, HIDDEN, IN_CARE, PGB, QUEUED, RECOVERED, TRANSFER
 
-# Resident states (ODD 2.1). The order matters: waiting is APPLYING..DECIDING, a range.
-NONE, HIDDEN, APPLYING, QUEUED, DECIDING, IN_CARE, TRANSFER, PGB = range(8)
 UNDERSERVED_UNMET = 0.25  # over 25% of need unmet counts as an underserved week
 UNDERSERVED_RUN = 4  # weeks in a row
 KPI_WEEKS = 26
@@ -40,17 +39,17 @@ def onset(m) -> np.ndarray:
     """
     p, res = m.params, m.res
     growth = (1.0 + p.need_growth_per_year) ** (m.week / 52.0)
-    free = ~res["active"]
-    new = free & (m.rng.random(res["active"].size) < _weekly(p.onset_per_year * res["risk"] * growth))
+    free = ~res.active
+    new = free & (m.rng.random(res.active.size) < _weekly(p.onset_per_year * res.risk * growth))
     idx = indices(new)
     if idx.size:
         m.start_episodes(idx, growth)
         u = m.rng.random((2, idx.size))
-        res["pl"][idx] = u[0] < p.protected_living_share
+        res.pl[idx] = u[0] < p.protected_living_share
         if p.walk_in and not m.terms.needs_assessment:
-            walk = idx[(res["state"][idx] == HIDDEN) & (u[1] < p.walk_in_share)]
-            res["state"][walk] = APPLYING
-            res["reached"][walk] = True
+            walk = idx[(res.state[idx] == HIDDEN) & (u[1] < p.walk_in_share)]
+            res.state[walk] = APPLYING
+            res.reached[walk] = True
     return idx
 
 
@@ -63,19 +62,19 @@ def need_dynamics(m) -> None:
     rate. Need is ``scale * (5 - self_reliance) / 4`` hours a week.
     """
     p, res = m.params, m.res
-    a = indices(res["active"])
+    a = indices(res.active)
     if a.size == 0:
         return
-    need = res["need"][a]
-    met = np.where(need > 0, 1.0 - res["unmet"][a] / np.maximum(need, 1e-12), 1.0)
+    need = res.need[a]
+    met = np.where(need > 0, 1.0 - res.unmet[a] / np.maximum(need, 1e-12), 1.0)
     shock = m.rng.normal(0.0, p.self_reliance_noise, a.size)
-    owner = res["owner"][a]
-    misfit = (owner >= 0) & (m.contracts.ptype[np.maximum(owner, 0)] != res["ctype"][a])
+    owner = res.owner[a]
+    misfit = (owner >= 0) & (m.contracts.ptype[np.maximum(owner, 0)] != res.ctype[a])
     recovery = p.recovery_per_week * np.where(misfit, p.mismatch_recovery_factor, 1.0)
-    sr = res["sr"][a] + recovery * met - p.deterioration_per_week * (1.0 - met) + shock
-    res["sr"][a] = clip(sr, 1.0, 5.0)
-    res["need"][a] = res["scale"][a] * (5.0 - res["sr"][a]) / 4.0
-    res["unmet_ema"][a] += (1.0 - met - res["unmet_ema"][a]) / EMA_WEEKS
+    sr = res.sr[a] + recovery * met - p.deterioration_per_week * (1.0 - met) + shock
+    res.sr[a] = clip(sr, 1.0, 5.0)
+    res.need[a] = res.scale[a] * (5.0 - res.sr[a]) / 4.0
+    res.unmet_ema[a] += (1.0 - met - res.unmet_ema[a]) / EMA_WEEKS
 
 
 def exits(m) -> None:
@@ -88,23 +87,23 @@ def exits(m) -> None:
     ``1 + escalation_unmet_factor * recent unmet share``: this is where prevention pays.
     """
     p, res = m.params, m.res
-    a = indices(res["active"])
+    a = indices(res.active)
     homes = m.rng.poisson(p.housing_per_year_per_10k * p.population / 1e4 / 52.0)
     if a.size == 0:
         return
     u = m.rng.random((2, a.size))
-    recovered = res["sr"][a] >= p.recovery_self_reliance
-    waiting_home = indices(recovered & res["pl"][a])
+    recovered = res.sr[a] >= p.recovery_self_reliance
+    waiting_home = indices(recovered & res.pl[a])
     if waiting_home.size > homes:
         stay = m.rng.permutation(waiting_home)[homes:]
         recovered[stay] = False
-        res["blocked_weeks"][a[stay]] += 1
+        res.blocked_weeks[a[stay]] += 1
     died = ~recovered & (u[0] < _weekly(p.mortality_per_year))
-    esc_rate = p.escalation_per_year * (1.0 + p.escalation_unmet_factor * res["unmet_ema"][a])
+    esc_rate = p.escalation_per_year * (1.0 + p.escalation_unmet_factor * res.unmet_ema[a])
     escalated = ~recovered & ~died & (u[1] < _weekly(esc_rate))
     if escalated.any():
-        res["escalated"][a[escalated]] = True
-    for mask, how in ((recovered, "recovered"), (died, "died"), (escalated, "escalated")):
+        res.escalated[a[escalated]] = True
+    for mask, how in ((recovered, RECOVERED), (died, DIED), (escalated, ESCALATED)):
         if mask.any():
             m.end_episodes(a[mask], how)
 
@@ -118,15 +117,15 @@ def network_signals(m) -> np.ndarray:
     social ``district_teams`` are the way in. The tie counts are one sparse matrix product.
     """
     res = m.res
-    hidden = indices(res["state"] == HIDDEN)
+    hidden = indices(res.state == HIDDEN)
     if hidden.size == 0 or m.params.network_signal_per_week == 0:
         return hidden[:0]
     contact = np.zeros(m.layout.adjacency.shape[0], dtype=np.float32)
-    contact[: res["state"].size] = (res["state"] == IN_CARE) | (res["state"] == PGB)
+    contact[: res.state.size] = (res.state == IN_CARE) | (res.state == PGB)
     car = m.car
-    contact[m.layout.carer_nodes] = car["given"] > 0
-    va = m.vol["active"]
-    contact[m.vol["node"][va]] = 1.0
+    contact[m.layout.carer_nodes] = car.given > 0
+    va = m.vol.active
+    contact[m.vol.node[va]] = 1.0
     ties = (m.layout.adjacency @ contact)[hidden]  # one product: cheaper than slicing rows
     s = m.params.network_signal_per_week * (m.params.district_team_signal_factor if m.params.district_teams else 1.0)
     p = 1.0 - (1.0 - min(s, 1.0)) ** ties
@@ -142,7 +141,7 @@ def outreach(m) -> np.ndarray:
     many are hidden: each hidden client is found with chance ``1 - exp(-H f / U)``.
     """
     res = m.res
-    hidden = indices(res["state"] == HIDDEN)
+    hidden = indices(res.state == HIDDEN)
     hours = m.municipal_outreach_hours + m.provider_outreach_hours.sum()
     if hidden.size == 0 or hours <= 0:
         return hidden[:0]
@@ -160,23 +159,23 @@ def access(m) -> None:
     non-askers at yearly rate ``gp_referral_per_year`` (welfare on prescription).
     """
     res, p = m.res, m.params
-    hidden = indices(res["state"] == HIDDEN)
+    hidden = indices(res.state == HIDDEN)
     gp = hidden[m.rng.random(hidden.size) < _weekly(p.gp_referral_per_year)]
-    mark = np.zeros(res["state"].size, dtype=bool)  # the union, sorted: cheaper than np.union1d
+    mark = np.zeros(res.state.size, dtype=bool)  # the union, sorted: cheaper than np.union1d
     mark[network_signals(m)] = True
     mark[outreach(m)] = True
     mark[gp] = True
     found = indices(mark)
     if found.size:
-        res["state"][found] = APPLYING
-        res["ask_week"][found] = m.week
-        res["reached"][found] = True
-    applying = indices(res["state"] == APPLYING)
+        res.state[found] = APPLYING
+        res.ask_week[found] = m.week
+        res.reached[found] = True
+    applying = indices(res.state == APPLYING)
     if m.uses_queue:
-        res["state"][applying] = QUEUED
-        m.municipality.queue.extend(zip(applying.tolist(), res["episode"][applying].tolist(), strict=True))
+        res.state[applying] = QUEUED
+        m.municipality.queue.extend(zip(applying.tolist(), res.episode[applying].tolist(), strict=True))
         serve_queue(m)
-        due = indices((res["state"] == DECIDING) & (res["decide_week"] <= m.week))
+        due = indices((res.state == DECIDING) & (res.decide_week <= m.week))
         m.admit(due)
     else:
         m.admit(applying)
@@ -196,21 +195,21 @@ def serve_queue(m) -> None:
     redo = []
     while queue and len(taken) + len(redo) < n:
         slot, ep = queue.popleft()
-        if not res["active"][slot] or res["episode"][slot] != ep:
+        if not res.active[slot] or res.episode[slot] != ep:
             continue  # the episode ended while waiting
-        if res["state"][slot] == QUEUED:
+        if res.state[slot] == QUEUED:
             taken.append(slot)
-        elif res["reassess"][slot]:
+        elif res.reassess[slot]:
             redo.append(slot)
     if redo:
         idx = np.asarray(redo)
-        res["reassess"][idx] = False
+        res.reassess[idx] = False
         assess(m, idx)
     if not taken:
         return
     idx = np.asarray(taken)
-    res["state"][idx] = DECIDING
-    res["decide_week"][idx] = m.week + p.assessment_decision_weeks
+    res.state[idx] = DECIDING
+    res.decide_week[idx] = m.week + p.assessment_decision_weeks
     assess(m, idx)
 
 
@@ -221,14 +220,14 @@ def request_reassessment(m, c, wanted) -> None:
     quarter, ``REASSESS_MIN_WEEKS``). Requests join the
     assessment queue; care goes on meanwhile. Without a queue it happens at once."""
     res = m.res
-    since = m.week - res["assess_week"][c]
-    due = ((wanted > res["entitlement"][c] + 0.25) & (since >= REASSESS_MIN_WEEKS)) | (since >= 52)
-    idx = c[due & ~res["reassess"][c]]
+    since = m.week - res.assess_week[c]
+    due = ((wanted > res.entitlement[c] + 0.25) & (since >= REASSESS_MIN_WEEKS)) | (since >= 52)
+    idx = c[due & ~res.reassess[c]]
     if idx.size == 0:
         return
     if m.uses_queue:
-        res["reassess"][idx] = True
-        m.municipality.queue.extend(zip(idx.tolist(), res["episode"][idx].tolist(), strict=True))
+        res.reassess[idx] = True
+        m.municipality.queue.extend(zip(idx.tolist(), res.episode[idx].tolist(), strict=True))
     else:
         assess(m, idx)
 
@@ -240,15 +239,15 @@ def assess(m, idx) -> None:
     hourly price of the band's mid-point hours; the band's lower bound is the floor of
     hours the provider must give (7.6)."""
     p, res = m.params, m.res
-    formal_need = clip(res["need"][idx] - m.expected_help(idx), 0.0, p.max_formal_hours)
-    res["entitlement"][idx] = np.minimum(formal_need * (1.0 + p.indication_headroom), p.max_formal_hours)
-    res["assess_week"][idx] = m.week
+    formal_need = clip(res.need[idx] - m.expected_help(idx), 0.0, p.max_formal_hours)
+    res.entitlement[idx] = np.minimum(formal_need * (1.0 + p.indication_headroom), p.max_formal_hours)
+    res.assess_week[idx] = m.week
     if m.terms.output_based:  # the need category and its price per period
         width = p.max_formal_hours / p.output_categories
         k = np.minimum((formal_need / max(width, 1e-9)).astype(np.int64), p.output_categories - 1)
-        res["category"][idx] = k
-        res["floor"][idx] = k * width
-        res["period_price"][idx] = p.hourly_price_eur * (k + 0.5) * width * p.output_period_weeks * p.output_price_share
+        res.category[idx] = k
+        res.floor[idx] = k * width
+        res.period_price[idx] = p.hourly_price_eur * (k + 0.5) * width * p.output_period_weeks * p.output_price_share
     m.book_admin(idx.size * p.assessment_cost_eur)
 
 
@@ -258,14 +257,14 @@ def transfers(m) -> None:
     A client whose provider went bankrupt misses ``transfer_weeks`` weeks of formal care
     (0: taken over the next week). The new owner takes them over by handover (7.10.5)."""
     res = m.res
-    t = indices(res["state"] == TRANSFER)
+    t = indices(res.state == TRANSFER)
     if t.size == 0:
         return
-    done = t[res["transfer_left"][t] <= 0]
-    res["transfer_left"][t] -= 1
+    done = t[res.transfer_left[t] <= 0]
+    res.transfer_left[t] -= 1
     if done.size and m.alive().any():
-        res["state"][done] = IN_CARE
-        res["owner"][done] = m.draw_owners(done)
+        res.state[done] = IN_CARE
+        res.owner[done] = m.draw_owners(done)
         m.handover(done)
 
 
@@ -275,13 +274,13 @@ def carer_capacity(m) -> np.ndarray:
     Overburdened carers give 25% less. Returns hours per resident slot.
     """
     car = m.car
-    car["cap"] = carer_hours_available(car)
-    return np.bincount(car["slot"], weights=car["cap"], minlength=m.res["active"].size)
+    car.cap = carer_hours_available(car)
+    return np.bincount(car.slot, weights=car.cap, minlength=m.res.active.size)
 
 
 def carer_hours_available(car) -> np.ndarray:
     """ODD 7.5: each carer's hours this week: capacity, less 25% when overburdened."""
-    return car["cap0"] * np.where(car["over"], 0.75, 1.0) * car["active"]
+    return car.cap0 * np.where(car.over, 0.75, 1.0) * car.active
 
 
 def plan_care(m, carer_hours: np.ndarray) -> None:
@@ -294,9 +293,9 @@ def plan_care(m, carer_hours: np.ndarray) -> None:
     all plans of a provider in proportion (7.6.4).
     """
     p, res = m.params, m.res
-    c = indices(res["state"] == IN_CARE)
-    res["formal"][:] = 0.0
-    res["group"][:] = False
+    c = indices(res.state == IN_CARE)
+    res.formal[:] = 0.0
+    res.group[:] = False
     nprov = len(m.providers)
     m.nb_hours = np.zeros(nprov)
     m.week_capacity = np.array([pr.capacity for pr in m.providers])
@@ -304,20 +303,20 @@ def plan_care(m, carer_hours: np.ndarray) -> None:
     if c.size == 0:
         m.staff_hours = m.provider_outreach_hours.copy()
         return
-    owner = res["owner"][c]
+    owner = res.owner[c]
     alpha = m.altruism[owner]
     r = formal_need(m, c, carer_hours)
     cost = p.hourly_cost_eur * m.contracts.cost_factor[owner]
-    mi, mg = net_money(m.terms, p, m.covered()[owner], cost, res["transport_h"][c])
-    group = res["group_ok"][c] & (mg > mi)  # the route that pays more per hour now (7.6.3)
+    mi, mg = net_money(m.terms, p, m.covered()[owner], cost, res.transport_h[c])
+    group = res.group_ok[c] & (mg > mi)  # the route that pays more per hour now (7.6.3)
     keep = 1.0 - prevention_share(m, c, r)
     mu = np.where(group, mg, mi) * keep + m.kpi_value_per_hour()[owner]
     e = optimal_hours(r, alpha, mu, p.client_benefit_eur_per_hour, cap=p.max_formal_hours)
     if m.terms.needs_assessment:
         request_reassessment(m, c, e)
-        e = np.minimum(e, res["entitlement"][c])
+        e = np.minimum(e, res.entitlement[c])
     if m.terms.output_based:  # the category's lower bound is the contract's floor
-        e = np.maximum(e, res["floor"][c])
+        e = np.maximum(e, res.floor[c])
     staff = np.where(group, e / p.group_size, e)
     m.week_capacity = np.array([pr.capacity for pr in m.providers])
     cap = m.week_capacity - m.provider_outreach_hours
@@ -329,8 +328,8 @@ def plan_care(m, carer_hours: np.ndarray) -> None:
     if m.reopen_left > 0:  # subcontracts reopened after a budget revision (7.9.2)
         lost = np.where(m.contracts.cost_factor[owner] > 1.0, p.subcontract_share, 0.0)
         e, staff = e * (1.0 - lost), staff * (1.0 - lost)
-    res["formal"][c] = e
-    res["group"][c] = group
+    res.formal[c] = e
+    res.group[c] = group
     m.optimum_hours = float(r.sum())
     m.nb_hours = np.bincount(owner, weights=nb, minlength=nprov)
     m.staff_hours = np.bincount(owner, weights=staff, minlength=nprov) + m.nb_hours + m.provider_outreach_hours
@@ -340,8 +339,8 @@ def plan_care(m, carer_hours: np.ndarray) -> None:
 def formal_need(m, idx, carer_hours) -> np.ndarray:
     """ODD 7.6: a client's optimum formal hours ``r``: need net of what carers can give and
     last week's volunteer hours, capped at ``max_formal_hours``."""
-    need = m.res["need"][idx]
-    return clip(need - np.minimum(carer_hours[idx], need) - m.res["volunteer"][idx], 0.0, m.params.max_formal_hours)
+    need = m.res.need[idx]
+    return clip(need - np.minimum(carer_hours[idx], need) - m.res.volunteer[idx], 0.0, m.params.max_formal_hours)
 
 
 def prevention_share(m, c, r) -> np.ndarray:
@@ -356,8 +355,8 @@ def prevention_share(m, c, r) -> np.ndarray:
     provider loses future revenue.
     """
     p, res = m.params, m.res
-    need = np.maximum(res["need"][c], 1e-9)
-    saved = (p.recovery_per_week + p.deterioration_per_week) * res["scale"][c] / (4.0 * need) * (r / need)
+    need = np.maximum(res.need[c], 1e-9)
+    saved = (p.recovery_per_week + p.deterioration_per_week) * res.scale[c] / (4.0 * need) * (r / need)
     return clip(p.prevention_foresight * p.planning_weeks * saved, 0.0, 1.0)
 
 
@@ -369,18 +368,18 @@ def accept_client(m, idx, owners) -> np.ndarray:
     category price over the period. After ``MAX_REFUSALS`` refusals the municipality
     obliges the provider drawn to take the client."""
     p, res = m.params, m.res
-    need = res["need"][idx]
+    need = res.need[idx]
     r = clip(need - m.expected_help(idx), 0.0, p.max_formal_hours)
     a = m.altruism[owners]
     cost = p.hourly_cost_eur * m.contracts.cost_factor[owners]
     b = p.client_benefit_eur_per_hour
     mu, _ = net_money(m.terms, p, m.covered()[owners], cost, 0.0)  # as in plan_care (7.6.2)
     mu = mu * (1.0 - prevention_share(m, idx, r)) + m.kpi_value_per_hour()[owners]
-    e = np.minimum(optimal_hours(r, a, mu, b, cap=p.max_formal_hours), res["entitlement"][idx])
-    e = np.maximum(e, res["floor"][idx])
+    e = np.minimum(optimal_hours(r, a, mu, b, cap=p.max_formal_hours), res.entitlement[idx])
+    e = np.maximum(e, res.floor[idx])
     benefit = b * (e - e**2 / (2.0 * np.maximum(r, 1e-9)))
-    money_ = res["period_price"][idx] / p.output_period_weeks - cost * e
-    obliged = res["refusals"][idx] >= MAX_REFUSALS
+    money_ = res.period_price[idx] / p.output_period_weeks - cost * e
+    obliged = res.refusals[idx] >= MAX_REFUSALS
     return obliged | (a * benefit + (1.0 - a) * money_ >= 0.0)
 
 
@@ -391,13 +390,13 @@ def personal_budgets(m, carer_hours: np.ndarray) -> None:
     hours they give anyway; the rest are formal hours from providers outside the
     contract, at ``pgb_rate`` of the in-kind price."""
     p, res = m.params, m.res
-    g = indices(res["state"] == PGB)
+    g = indices(res.state == PGB)
     m.pgb_spend = 0.0
     if g.size == 0:
         return
     r = formal_need(m, g, carer_hours)
-    hours = np.minimum(res["entitlement"][g], r)  # the client buys what it needs, within the budget
-    res["formal"][g] = hours * (1.0 - p.pgb_informal_share)
+    hours = np.minimum(res.entitlement[g], r)  # the client buys what it needs, within the budget
+    res.formal[g] = hours * (1.0 - p.pgb_informal_share)
     m.optimum_hours += float(r.sum())
     paid = hours * (
         (1.0 - p.pgb_informal_share) * p.hourly_price_eur * p.pgb_rate + p.pgb_informal_share * p.pgb_informal_price_eur
@@ -419,7 +418,7 @@ def network_building(m, c, r, e, alpha, mu, owner, room) -> np.ndarray:
     """
     p, res = m.params, m.res
     nb = np.zeros(c.size)
-    cand = ~res["networked"][c] & m.can_afford_unbilled()[owner] & room[owner]
+    cand = ~res.networked[c] & m.can_afford_unbilled()[owner] & room[owner]
     if not cand.any() or p.network_build_hours == 0:
         return nb
     v, horizon, h = p.network_support_hours, p.planning_weeks, p.network_build_hours
@@ -431,7 +430,7 @@ def network_building(m, c, r, e, alpha, mu, owner, room) -> np.ndarray:
     go = cand & (gain > 0)
     if go.any():
         idx = c[go]
-        res["networked"][idx] = True
+        res.networked[idx] = True
         nb[go] = h
         m.recruit_volunteers(m.layout.district[idx], p.volunteer_recruits_per_hour * h)
     return nb
@@ -473,51 +472,44 @@ def supply(m, carer_hours: np.ndarray) -> None:
     volunteer hours; what is left is unmet. Need = formal + informal + volunteer + unmet.
     """
     p, res, car = m.params, m.res, m.car
-    a = res["active"]
-    need = np.where(a, res["need"], 0.0)
-    formal_met = np.minimum(res["formal"], need)
+    a = res.active
+    need = np.where(a, res.need, 0.0)
+    formal_met = np.minimum(res.formal, need)
     informal = np.minimum(carer_hours, need - formal_met)
     left = need - formal_met - informal
-    wants = np.where(res["networked"] & (res["state"] == IN_CARE), np.minimum(p.network_support_hours, left), 0.0)
-    vol_district = m.vol["district"]
-    va = m.vol["active"]
+    wants = np.where(res.networked & (res.state == IN_CARE), np.minimum(p.network_support_hours, left), 0.0)
+    vol_district = m.vol.district
+    va = m.vol.active
     nd = m.params.districts
-    cap_d = np.bincount(vol_district[va], weights=m.vol["hours"][va], minlength=nd)
+    cap_d = np.bincount(vol_district[va], weights=m.vol.hours[va], minlength=nd)
     dist = m.layout.district[: need.size]
     want_d = np.bincount(dist, weights=wants, minlength=nd)
     share_d = np.where(want_d > 0, np.minimum(1.0, cap_d / np.maximum(want_d, 1e-12)), 0.0)
     volunteer = wants * share_d[dist]
     unmet = np.maximum(left - volunteer, 0.0)
-    res["formal_met"], res["informal"], res["volunteer"], res["unmet"] = formal_met, informal, volunteer, unmet
-    m.vol["given"][:] = np.where(
-        va, m.vol["hours"] * np.minimum(1.0, want_d / np.maximum(cap_d, 1e-12))[vol_district], 0.0
-    )
+    res.formal_met, res.informal, res.volunteer, res.unmet = formal_met, informal, volunteer, unmet
+    m.vol.given[:] = np.where(va, m.vol.hours * np.minimum(1.0, want_d / np.maximum(cap_d, 1e-12))[vol_district], 0.0)
     # carers share the slot's informal hours in proportion to their capacity
-    slot_cap = np.bincount(car["slot"], weights=car["cap"], minlength=need.size)
-    car["given"] = np.where(
-        car["cap"] > 0, informal[car["slot"]] * car["cap"] / np.maximum(slot_cap[car["slot"]], 1e-12), 0.0
-    )
+    slot_cap = np.bincount(car.slot, weights=car.cap, minlength=need.size)
+    car.given = np.where(car.cap > 0, informal[car.slot] * car.cap / np.maximum(slot_cap[car.slot], 1e-12), 0.0)
     under = a & (unmet > UNDERSERVED_UNMET * need)
-    res["under_run"] = np.where(under, res["under_run"] + 1, 0)
-    res["under_ever"] |= res["under_run"] >= UNDERSERVED_RUN
-    for col, x in (
-        ("c_formal", res["formal"]),
-        ("c_informal", informal),
-        ("c_volunteer", volunteer),
-        ("c_unmet", unmet),
-        ("c_need", need),
-    ):
-        res[col] += x
-    res["c_group"] += np.where(res["group"], res["formal"], 0.0)
-    res["weeks"] += a
-    res["wait"] += (res["state"] >= APPLYING) & (res["state"] <= DECIDING)  # applying, queued, deciding
-    in_care = (res["state"] == IN_CARE) | (res["state"] == PGB)
-    m.blocked_now = int(np.count_nonzero(in_care & res["pl"] & (res["sr"] >= p.recovery_self_reliance)))
-    kpi_due = (res["state"] == IN_CARE) & (res["kpi"] < 0) & (m.week - res["care_week"] >= KPI_WEEKS)
+    res.under_run = np.where(under, res.under_run + 1, 0)
+    res.under_ever |= res.under_run >= UNDERSERVED_RUN
+    res.c_formal += res.formal
+    res.c_informal += informal
+    res.c_volunteer += volunteer
+    res.c_unmet += unmet
+    res.c_need += need
+    res.c_group += np.where(res.group, res.formal, 0.0)
+    res.weeks += a
+    res.wait += (res.state >= APPLYING) & (res.state <= DECIDING)  # applying, queued, deciding
+    in_care = (res.state == IN_CARE) | (res.state == PGB)
+    m.blocked_now = int(np.count_nonzero(in_care & res.pl & (res.sr >= p.recovery_self_reliance)))
+    kpi_due = (res.state == IN_CARE) & (res.kpi < 0) & (m.week - res.care_week >= KPI_WEEKS)
     if kpi_due.any():
         i = indices(kpi_due)
-        res["kpi"][i] = res["sr"][i] >= res["sr_intake"][i] - KPI_TOLERANCE
-        m.kpi_log.append((res["owner"][i], res["kpi"][i].copy()))
+        res.kpi[i] = res.sr[i] >= res.sr_intake[i] - KPI_TOLERANCE
+        m.kpi_log.append((res.owner[i], res.kpi[i].copy()))
 
 
 def carer_burden(m) -> None:
@@ -528,16 +520,16 @@ def carer_burden(m) -> None:
     chance ``carer_dropout_per_week`` a week; their hours then return to the client's need.
     """
     p, car = m.params, m.car
-    relief = np.where(m.res["networked"][car["slot"]], 1.0 - p.carer_support_relief, 1.0)
-    car["burden"] += (car["given"] * relief / car["tol"] - car["burden"]) / EMA_WEEKS
-    car["over"] = car["burden"] > 1.0
-    drop = car["over"] & car["active"] & (m.rng.random(car["over"].size) < p.carer_dropout_per_week)
-    car["active"] &= ~drop
+    relief = np.where(m.res.networked[car.slot], 1.0 - p.carer_support_relief, 1.0)
+    car.burden += (car.given * relief / car.tol - car.burden) / EMA_WEEKS
+    car.over = car.burden > 1.0
+    drop = car.over & car.active & (m.rng.random(car.over.size) < p.carer_dropout_per_week)
+    car.active &= ~drop
 
 
 def volunteer_turnover(m) -> None:
     """ODD 7.9.1 'Volunteer retention': volunteers leave at rate 1/``volunteer_years``."""
-    va = indices(m.vol["active"])
+    va = indices(m.vol.active)
     leave = va[m.rng.random(va.size) < _weekly(1.0 / m.params.volunteer_years)]
     if leave.size:
         m.retire_volunteers(leave)
@@ -558,19 +550,19 @@ def money(m) -> None:
     """
     p, res, t = m.params, m.res, m.terms
     nprov = len(m.providers)
-    c = indices(res["state"] == IN_CARE)
-    owner = res["owner"][c]
-    grp = res["group"][c]
-    hours = res["formal"][c]
-    th = res["transport_h"][c]
+    c = indices(res.state == IN_CARE)
+    owner = res.owner[c]
+    grp = res.group[c]
+    hours = res.formal[c]
+    th = res.transport_h[c]
     pay = np.zeros(nprov)
     if t.price_individual or t.price_group:
         price = np.where(grp, t.price_group + t.transport_share * th, t.price_individual)
         pay += np.bincount(owner, weights=price * hours, minlength=nprov)
         m.book_admin(np.count_nonzero(hours > 0) * p.invoice_cost_eur * 12.0 / 52.0)
     if t.output_based:
-        due = c[(m.week - res["care_week"][c]) % p.output_period_weeks == 0]
-        pay += np.bincount(res["owner"][due], weights=res["period_price"][due], minlength=nprov)
+        due = c[(m.week - res.care_week[c]) % p.output_period_weeks == 0]
+        pay += np.bincount(res.owner[due], weights=res.period_price[due], minlength=nprov)
         m.book_admin(due.size * p.invoice_cost_eur)
     transport = np.bincount(owner, weights=np.where(grp, hours * th, 0.0), minlength=nprov)
     overhead = p.overhead_share * m.start_capacity * p.hourly_cost_eur * m.alive() * m.contracts.serves.any(axis=1)
@@ -645,11 +637,11 @@ def bankruptcy(m) -> None:
         pr.bankrupt = True
         pr.capacity = 0.0
         m.bankruptcies += 1
-        mine = indices((res["owner"] == pr.index) & np.isin(res["state"], (IN_CARE, TRANSFER)))
-        res["state"][mine] = TRANSFER
-        res["owner"][mine] = -1
-        res["reassess"][mine] = False
-        res["transfer_left"][mine] = m.params.transfer_weeks
+        mine = indices((res.owner == pr.index) & np.isin(res.state, (IN_CARE, TRANSFER)))
+        res.state[mine] = TRANSFER
+        res.owner[mine] = -1
+        res.reassess[mine] = False
+        res.transfer_left[mine] = m.params.transfer_weeks
 
 
 def year_end(m) -> None:
@@ -700,5 +692,5 @@ def year_end(m) -> None:
         m.book_admin(p.tender_cost_eur * nprov)
         for i in indices(lose & m.alive()):
             m.replace_provider(int(i), m.providers[i].capacity)
-            m.handover(indices((res["owner"] == i) & (res["state"] == IN_CARE)))
+            m.handover(indices((res.owner == i) & (res.state == IN_CARE)))
     m.replace_bankrupt()
