@@ -45,11 +45,11 @@ def _ratio(a: float, b: float) -> float:
 
 
 def _funding_cv(model) -> float:
-    weeks = model.prov_client_weeks
+    weeks = model.prov.client_weeks
     ok = weeks > 52  # providers with at least a client-year
     if ok.sum() < 2:
         return 0.0
-    per = model.prov_received[ok] / weeks[ok]
+    per = model.prov.contract_received[ok] / weeks[ok]
     return float(per.std() / per.mean()) if per.mean() > 0 else 0.0
 
 

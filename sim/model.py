@@ -27,6 +27,7 @@ from .state import (
     QUEUED,
     RECOVERED,
     Carers,
+    Providers,
     Residents,
     Volunteers,
 )
@@ -170,21 +171,20 @@ class CareModel(Model):
         alpha = _altruism(p.provider_altruism, p.provider_altruism_sd, p.providers, rng)
         cap = self.start_capacity = expected_hours * (1.0 + p.staff_headroom) / p.providers
         reserves = self.start_reserves = p.reserves_share * budget / p.providers
-        self.providers = [Provider(self, i, alpha[i], cap, reserves) for i in range(p.providers)]
-        for i, pr in enumerate(self.providers):
-            pr.share = float(self.contracts.money_share[i])
-        self.altruism = alpha
+        self.prov = Providers.allocate(
+            p.providers,
+            altruism=alpha.astype(float),
+            share=self.contracts.money_share.astype(float),
+            capacity=np.full(p.providers, float(cap)),
+            reserves=np.full(p.providers, float(reserves)),
+            start_reserves=np.full(p.providers, float(reserves)),
+        )
+        self.providers = [Provider(self, i) for i in range(p.providers)]
         self.municipality = Municipality(self, p["lump_sum_eur"] if p["lump_sum_eur"] is not None else budget)
         self.bankruptcies = 0
         self.kpi_log = []
-        self.kpi_pressure = np.full(p.providers, 0.5)
         self.mu_client = None
-        self.provider_outreach_hours = np.zeros(p.providers)
-        self.staff_hours = np.zeros(p.providers)
-        self.nb_hours = np.zeros(p.providers)
         self.optimum_hours = 0.0
-        self.week_cost = np.zeros(p.providers)
-        self.week_variable = np.zeros(p.providers)  # per-hour and per-period pay last week
         self.outreach_team_hours = p.outreach_hours_per_10k * p.population / 1e4 if p.outreach else 0.0
         self.municipal_outreach_hours = 0.0
         self.revision_factor = 1.0  # mid-year budget revision of this year (ODD 7.9.2)
@@ -203,8 +203,6 @@ class CareModel(Model):
         self.pgb_spend = 0.0
         self.blocked_now = 0
         self.spend_total = 0.0  # sum of weekly spend (ODD 7.11 ledger)
-        self.prov_received = np.zeros(p.providers)  # by contract index, over the run
-        self.prov_client_weeks = np.zeros(p.providers)
         self.assessment_capacity = p.assessments_per_week_per_10k * p.population / 1e4
         self._week_spend = self._week_admin = 0.0
         self.escalations = 0
@@ -287,7 +285,7 @@ class CareModel(Model):
         tries again next week. Where there is an entitlement, ``pgb_share`` of clients
         take a personal budget instead of care in kind (ODD 7.4.6).
         """
-        if idx.size == 0 or not self.alive().any():
+        if idx.size == 0 or not self.prov.alive.any():
             return  # no provider under contract: applicants keep waiting (ODD 7.10.3)
         res, p = self.res, self.params
         if self.terms.needs_assessment and not self.uses_queue:
@@ -331,7 +329,7 @@ class CareModel(Model):
 
     def alive(self) -> np.ndarray:
         """Providers under contract (not bankrupt)."""
-        return np.array([not pr.bankrupt for pr in self.providers])
+        return self.prov.alive
 
     def fixed_shares(self) -> np.ndarray:
         """ODD 7.9: each provider's share of a fixed sum paid now.
@@ -340,7 +338,7 @@ class CareModel(Model):
         passed on in proportion to the clients each member serves (money follows work).
         """
         alive = self.alive()
-        s = np.array([pr.share for pr in self.providers]) * alive
+        s = self.prov.share * alive
         if self.params.cashier:
             res = self.res
             served = np.bincount(res.owner[res.state == IN_CARE], minlength=len(self.providers)) * alive
@@ -352,7 +350,7 @@ class CareModel(Model):
     def can_afford_unbilled(self) -> np.ndarray:
         """ODD 7.6.5-6: providers whose reserves allow work nobody pays for (above half the
         starting reserves, and not bankrupt)."""
-        return np.array([not pr.bankrupt and pr.reserves > 0.5 * self.start_reserves for pr in self.providers])
+        return ~self.prov.bankrupt & (self.prov.reserves > 0.5 * self.start_reserves)
 
     def expected_help(self, idx: np.ndarray) -> np.ndarray:
         """Hours of carer and volunteer help residents ``idx`` can count on (eigen kracht)."""
@@ -370,11 +368,10 @@ class CareModel(Model):
 
         Income is its fixed sum plus the per-hour and per-period payments so far and last
         week's rate for the rest of the year; cost is likewise projected (ODD 7.6.2)."""
+        prov = self.prov
         left = 52 - self.week % 52
-        spent = np.array([pr.year_cost for pr in self.providers])
-        earned = np.array([pr.year_variable for pr in self.providers])
-        income = self.fixed_this_year() + earned + self.week_variable * left
-        return spent + self.week_cost * left < income
+        income = self.fixed_this_year() + prov.year_variable + prov.week_variable * left
+        return prov.year_cost + prov.week_cost * left < income
 
     def kpi_value_per_hour(self) -> np.ndarray:
         """ODD 7.6.2: the expected KPI penalty avoided per hour of care.
@@ -385,9 +382,9 @@ class CareModel(Model):
         t = self.terms
         if not t.kpi_penalty_share:
             return np.zeros(len(self.providers))
-        at_stake = t.kpi_penalty_share * t.annual_fixed * np.array([pr.share for pr in self.providers])
-        hours = np.array([max(pr.capacity * 52.0, 1.0) for pr in self.providers])
-        return self.kpi_pressure * at_stake / hours
+        at_stake = t.kpi_penalty_share * t.annual_fixed * self.prov.share
+        hours = np.maximum(self.prov.capacity * 52.0, 1.0)
+        return self.prov.kpi_pressure * at_stake / hours
 
     def unbilled_cost_per_hour(self) -> np.ndarray:
         """Money cost to each provider of an own staff hour nobody pays for (7.6.2)."""
@@ -402,11 +399,11 @@ class CareModel(Model):
             return
         self.municipality.paid_total += total
         self._week_spend += total
-        self.prov_received += pay
-        for i, pr in enumerate(self.providers):
-            pr.reserves += pay[i]
-            pr.year_received += pay[i]
-            pr.received_total += pay[i]
+        prov = self.prov
+        prov.contract_received += pay
+        prov.reserves += pay
+        prov.year_received += pay
+        prov.received_total += pay
 
     def book_other(self, eur: float) -> None:
         """Municipal care spend that is not paid to a contracted provider (pgb, training)."""
@@ -419,24 +416,23 @@ class CareModel(Model):
 
     def replace_bankrupt(self) -> None:
         """ODD 7.10.4: a new provider takes over the contract of a bankrupt one."""
-        for i, pr in enumerate(self.providers):
-            if pr.bankrupt:
-                live = [x.capacity for x in self.providers if not x.bankrupt]
-                self.replace_provider(i, max(live) if live else self.start_capacity)
-        pressure = []
-        for pr in self.providers:
-            k = pr.kpi_last
-            pressure.append(0.5 if k is None else float(np.clip((self.params.kpi_target + 0.1 - k) / 0.2, 0, 1)))
-        self.kpi_pressure = np.array(pressure)
+        prov = self.prov
+        for i in indices(prov.bankrupt).tolist():
+            live = prov.capacity[prov.alive]
+            self.replace_provider(i, float(live.max()) if live.size else self.start_capacity)
+        k = prov.kpi_last
+        pressure = np.clip((self.params.kpi_target + 0.1 - k) / 0.2, 0, 1)
+        prov.kpi_pressure = np.where(np.isnan(k), 0.5, pressure)
 
     def replace_provider(self, i: int, capacity: float) -> Provider:
         """A new provider takes contract ``i`` over, with the same share and expertise."""
-        old = self.providers[i]
-        self._retired_received += old.received_total
-        old.remove()
-        new = Provider(self, i, self.altruism[i], capacity, self.start_reserves)
-        new.share = old.share
-        self.providers[i] = new
+        prov = self.prov
+        self._retired_received += float(prov.received_total[i])
+        self.providers[i].remove()
+        prov.start_rows(i)
+        prov.capacity[i] = capacity
+        prov.reserves[i] = prov.start_reserves[i] = self.start_reserves
+        new = self.providers[i] = Provider(self, i)
         return new
 
     def handover(self, idx: np.ndarray) -> None:
@@ -545,8 +541,8 @@ class CareModel(Model):
         self.r_formal = float(res.formal.sum())
         self.r_group = float(res.formal[res.group].sum())
         self.r_over = float((res.formal - res.formal_met).sum())
-        self.r_nb = float(self.nb_hours.sum())
-        self.r_outreach = float(self.provider_outreach_hours.sum() + self.municipal_outreach_hours)
+        self.r_nb = float(self.prov.nb_hours.sum())
+        self.r_outreach = float(self.prov.outreach_hours.sum() + self.municipal_outreach_hours)
         self.r_informal = float(res.informal.sum())
         self.r_volunteer = float(res.volunteer.sum())
         care = (st == IN_CARE) | (st == PGB)
@@ -556,7 +552,8 @@ class CareModel(Model):
         self.r_need = float(res.need[a].sum())
         self.r_spend = self._week_spend
         self.r_admin = self._week_admin
-        self.r_reserves = float(sum(pr.reserves for pr in self.providers))
+        # summed in provider order without compensation (numpy scalars), as the ledger always was
+        self.r_reserves = float(sum(self.prov.reserves))
         giving = car.given > 0
         self.r_carers_giving = int(np.count_nonzero(giving))
         self.r_carers_over = int(np.count_nonzero(giving & car.over))
@@ -564,7 +561,7 @@ class CareModel(Model):
         self.r_escalations = self._week_escalations
         self.spend_total += self._week_spend
         counts = np.bincount(res.owner[st == IN_CARE], minlength=len(self.providers))
-        self.prov_client_weeks += counts
+        self.prov.client_weeks += counts
         self.r_max_share = float(counts.max() / counts.sum()) if counts.sum() else 0.0
         self.agent_steps += self.r_with_need + len(self.carers) + self.r_volunteers
 
@@ -586,22 +583,23 @@ class CareModel(Model):
         _require(over_car <= tol, f"week {self.week}: a carer gave {over_car:.3g} h above capacity")
         over_vol = (vol.given - vol.hours).max(initial=0)
         _require(over_vol <= tol, f"week {self.week}: a volunteer gave {over_vol:.3g} h above capacity")
-        caps = self.week_capacity
+        prov = self.prov
         _require(
-            np.all(self.staff_hours <= caps + tol),
-            f"week {self.week}: staff hours {self.staff_hours} exceed capacity {caps}",
+            np.all(prov.staff_hours <= prov.week_capacity + tol),
+            f"week {self.week}: staff hours {prov.staff_hours} exceed capacity {prov.week_capacity}",
         )
         vol_d = np.bincount(self.layout.district[: a.size], weights=res.volunteer, minlength=self.params.districts)
         given_d = np.bincount(vol.district, weights=vol.given, minlength=self.params.districts)
         _require(np.allclose(vol_d, given_d, atol=1e-6), f"week {self.week}: volunteer hours given != received")
         inf = np.bincount(car.slot, weights=car.given, minlength=a.size)
         _require(np.allclose(inf, res.informal, atol=1e-6), f"week {self.week}: carer hours given != received")
-        for pr in self.providers:
-            book = pr.start_reserves + pr.received_total - pr.cost_total
-            _require(
-                abs(pr.reserves - book) <= 1e-6 * max(1.0, abs(book)),
-                f"week {self.week}: provider {pr.index} reserves {pr.reserves:.2f} differ from its ledger {book:.2f}",
-            )
+        book = prov.start_reserves + prov.received_total - prov.cost_total
+        off = indices(np.abs(prov.reserves - book) > 1e-6 * np.maximum(1.0, np.abs(book)))
+        _require(
+            off.size == 0,
+            f"week {self.week}: provider {off[:1]} reserves {prov.reserves[off[:1]]} differ from its"
+            f" ledger {book[off[:1]]}",
+        )
         muni = self.municipality
         _require(
             abs(self.spend_total - (muni.paid_total + muni.other_total)) <= 1e-6 * max(1.0, abs(self.spend_total)),
@@ -625,7 +623,7 @@ class CareModel(Model):
             float(res.formal[np.isin(st, (NONE, APPLYING, QUEUED, DECIDING))].sum()) == 0.0,
             f"week {self.week}: formal hours for a client without an owner all week",
         )
-        received = sum(pr.received_total for pr in self.providers) + self._retired_received
+        received = float(prov.received_total.sum()) + self._retired_received
         _require(
             abs(self.municipality.paid_total - received) <= 1e-6 * max(1.0, abs(received)),
             f"week {self.week}: municipality paid {self.municipality.paid_total:.2f}"

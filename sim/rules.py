@@ -142,7 +142,7 @@ def outreach(m) -> np.ndarray:
     """
     res = m.res
     hidden = indices(res.state == HIDDEN)
-    hours = m.municipal_outreach_hours + m.provider_outreach_hours.sum()
+    hours = m.municipal_outreach_hours + m.prov.outreach_hours.sum()
     if hidden.size == 0 or hours <= 0:
         return hidden[:0]
     p = 1.0 - np.exp(-hours * m.params.outreach_finds_per_hour / hidden.size)
@@ -262,7 +262,7 @@ def transfers(m) -> None:
         return
     done = t[res.transfer_left[t] <= 0]
     res.transfer_left[t] -= 1
-    if done.size and m.alive().any():
+    if done.size and m.prov.alive.any():
         res.state[done] = IN_CARE
         res.owner[done] = m.draw_owners(done)
         m.handover(done)
@@ -292,19 +292,19 @@ def plan_care(m, carer_hours: np.ndarray) -> None:
     per hour (7.6.3). Where there is an entitlement it caps hours. Staff capacity rations
     all plans of a provider in proportion (7.6.4).
     """
-    p, res = m.params, m.res
+    p, res, prov = m.params, m.res, m.prov
     c = indices(res.state == IN_CARE)
     res.formal[:] = 0.0
     res.group[:] = False
     nprov = len(m.providers)
-    m.nb_hours = np.zeros(nprov)
-    m.week_capacity = np.array([pr.capacity for pr in m.providers])
+    prov.nb_hours = np.zeros(nprov)
+    prov.week_capacity = prov.capacity.copy()
     m.optimum_hours = 0.0
     if c.size == 0:
-        m.staff_hours = m.provider_outreach_hours.copy()
+        prov.staff_hours = prov.outreach_hours.copy()
         return
     owner = res.owner[c]
-    alpha = m.altruism[owner]
+    alpha = prov.altruism[owner]
     r = formal_need(m, c, carer_hours)
     cost = p.hourly_cost_eur * m.contracts.cost_factor[owner]
     mi, mg = net_money(m.terms, p, m.covered()[owner], cost, res.transport_h[c])
@@ -318,8 +318,8 @@ def plan_care(m, carer_hours: np.ndarray) -> None:
     if m.terms.output_based:  # the category's lower bound is the contract's floor
         e = np.maximum(e, res.floor[c])
     staff = np.where(group, e / p.group_size, e)
-    m.week_capacity = np.array([pr.capacity for pr in m.providers])
-    cap = m.week_capacity - m.provider_outreach_hours
+    prov.week_capacity = prov.capacity.copy()
+    cap = prov.week_capacity - prov.outreach_hours
     room = np.bincount(owner, weights=staff, minlength=nprov) < cap  # staff to spare for unbilled work
     nb = network_building(m, c, r, e, alpha, mu, owner, room)
     demand = np.bincount(owner, weights=staff, minlength=nprov) + np.bincount(owner, weights=nb, minlength=nprov)
@@ -331,8 +331,8 @@ def plan_care(m, carer_hours: np.ndarray) -> None:
     res.formal[c] = e
     res.group[c] = group
     m.optimum_hours = float(r.sum())
-    m.nb_hours = np.bincount(owner, weights=nb, minlength=nprov)
-    m.staff_hours = np.bincount(owner, weights=staff, minlength=nprov) + m.nb_hours + m.provider_outreach_hours
+    prov.nb_hours = np.bincount(owner, weights=nb, minlength=nprov)
+    prov.staff_hours = np.bincount(owner, weights=staff, minlength=nprov) + prov.nb_hours + prov.outreach_hours
     m.mu_client = (owner, mu, r, e)
 
 
@@ -370,7 +370,7 @@ def accept_client(m, idx, owners) -> np.ndarray:
     p, res = m.params, m.res
     need = res.need[idx]
     r = clip(need - m.expected_help(idx), 0.0, p.max_formal_hours)
-    a = m.altruism[owners]
+    a = m.prov.altruism[owners]
     cost = p.hourly_cost_eur * m.contracts.cost_factor[owners]
     b = p.client_benefit_eur_per_hour
     mu, _ = net_money(m.terms, p, m.covered()[owners], cost, 0.0)  # as in plan_care (7.6.2)
@@ -454,13 +454,12 @@ def plan_outreach(m) -> None:
         owner, mu, r, e = m.mu_client
         n = np.maximum(np.bincount(owner, minlength=hours.size), 1)
         mean = [np.bincount(owner, weights=x, minlength=hours.size) / n for x in (mu, r, e)]
-        a = m.altruism
+        a = m.prov.altruism
         value = p.planning_weeks * (a * p.client_benefit_eur_per_hour * mean[1] / 2 + (1 - a) * mean[0] * mean[2])
         cost = (1 - a) * m.unbilled_cost_per_hour()
         go = (p.outreach_finds_per_hour * value > cost) & m.can_afford_unbilled()
-        caps = np.array([pr.capacity for pr in m.providers])
-        hours = np.where(go, p.provider_outreach_share * caps, 0.0)
-    m.provider_outreach_hours = hours
+        hours = np.where(go, p.provider_outreach_share * m.prov.capacity, 0.0)
+    m.prov.outreach_hours = hours
 
 
 def supply(m, carer_hours: np.ndarray) -> None:
@@ -566,8 +565,9 @@ def money(m) -> None:
         m.book_admin(due.size * p.invoice_cost_eur)
     transport = np.bincount(owner, weights=np.where(grp, hours * th, 0.0), minlength=nprov)
     overhead = p.overhead_share * m.start_capacity * p.hourly_cost_eur * m.alive() * m.contracts.serves.any(axis=1)
-    cost = m.staff_hours * p.hourly_cost_eur * m.contracts.cost_factor + transport + overhead
-    m.week_variable = pay.copy()
+    prov = m.prov
+    cost = prov.staff_hours * p.hourly_cost_eur * m.contracts.cost_factor + transport + overhead
+    prov.week_variable = pay.copy()
     if t.annual_fixed:
         if t.fixed_weekly:
             pay += m.fixed_this_year() / 52.0
@@ -576,14 +576,12 @@ def money(m) -> None:
         m.book_admin(p.monitoring_cost_share * t.annual_fixed / 52.0)
     m.transfer(pay)
     m.book_other(m.pgb_spend)
-    for i, pr in enumerate(m.providers):
-        pr.year_variable += m.week_variable[i]
-        pr.reserves -= cost[i]
-        pr.cost_total += cost[i]
-        pr.year_cost += cost[i]
-        pr.year_staff_hours += m.staff_hours[i]
-        pr.staff_hours = m.staff_hours[i]
-    m.week_cost = cost
+    prov.year_variable += prov.week_variable
+    prov.reserves -= cost
+    prov.cost_total += cost
+    prov.year_cost += cost
+    prov.year_staff_hours += prov.staff_hours
+    prov.week_cost = cost
     bankruptcy(m)
 
 
@@ -623,21 +621,20 @@ def bankruptcy(m) -> None:
     """ODD 7.10.3 'Bankruptcy': a provider with negative reserves stops; its clients wait
     ``transfer_weeks`` for a new owner and get no formal care meanwhile. A municipality
     with a buffer (7.10.2) large enough rescues the provider by paying its deficit."""
-    res, muni = m.res, m.municipality
-    for i, pr in enumerate(m.providers):
-        if pr.bankrupt or pr.reserves >= 0:
-            continue
-        if muni.buffer >= -pr.reserves:
+    res, muni, prov = m.res, m.municipality, m.prov
+    for i in indices(~prov.bankrupt & (prov.reserves < 0)).tolist():  # a rescue changes only row i
+        deficit = -prov.reserves[i]
+        if muni.buffer >= deficit:
             rescue = np.zeros(len(m.providers))
-            rescue[i] = -pr.reserves
-            muni.buffer += pr.reserves
+            rescue[i] = deficit
+            muni.buffer -= deficit
             m.transfer(rescue)
             m.rescues += 1
             continue
-        pr.bankrupt = True
-        pr.capacity = 0.0
+        prov.bankrupt[i] = True
+        prov.capacity[i] = 0.0
         m.bankruptcies += 1
-        mine = indices((res.owner == pr.index) & np.isin(res.state, (IN_CARE, TRANSFER)))
+        mine = indices((res.owner == i) & np.isin(res.state, (IN_CARE, TRANSFER)))
         res.state[mine] = TRANSFER
         res.owner[mine] = -1
         res.reassess[mine] = False
@@ -658,7 +655,7 @@ def year_end(m) -> None:
     toward last year's use plus ``staff_headroom``, by at most
     ``capacity_adjust_per_year``; a bankrupt provider is replaced by a new entrant.
     """
-    p, t, res = m.params, m.terms, m.res
+    p, t, res, prov = m.params, m.terms, m.res, m.prov
     nprov = len(m.providers)
     owners = np.concatenate([o for o, _ in m.kpi_log]) if m.kpi_log else np.zeros(0, int)
     flags = np.concatenate([f for _, f in m.kpi_log]) if m.kpi_log else np.zeros(0)
@@ -667,30 +664,29 @@ def year_end(m) -> None:
     ok = np.bincount(owners, weights=flags.astype(float), minlength=nprov)
     penalty, reclaim = np.zeros(nprov), np.zeros(nprov)
     fixed = m.fixed_this_year()
-    for i, pr in enumerate(m.providers):
-        if n[i]:
-            pr.kpi_last = ok[i] / n[i]
-        if pr.bankrupt:
-            continue
-        if t.kpi_penalty_share and n[i] and pr.kpi_last < p.kpi_target:  # judged on this year's clients
-            penalty[i] = t.kpi_penalty_share * fixed[i]
-        if fixed[i] and t.keep_share < 1.0:
-            surplus = pr.year_received - pr.year_cost - penalty[i]
-            reclaim[i] = max(surplus, 0.0) * (1.0 - t.keep_share)
+    judged = n > 0
+    prov.kpi_last[judged] = ok[judged] / n[judged]
+    alive = prov.alive
+    if t.kpi_penalty_share:  # judged on this year's clients
+        missed = alive & judged & (prov.kpi_last < p.kpi_target)
+        penalty[missed] = t.kpi_penalty_share * fixed[missed]
+    if t.keep_share < 1.0:
+        due = alive & (fixed != 0)
+        surplus = prov.year_received - prov.year_cost - penalty
+        reclaim[due] = np.maximum(surplus[due], 0.0) * (1.0 - t.keep_share)
     m.transfer(-(penalty + reclaim))
     m.municipality.buffer += p.buffer_share * reclaim.sum()
     m.innovation_budget = p.innovation_share * reclaim.sum()
     m.training_budget = p.volunteer_training_eur_per_10k * p.population / 1e4 + m.innovation_budget
-    for pr in m.providers:
-        used = pr.year_staff_hours / 52.0 * (1.0 + p.staff_headroom)
-        lo, hi = pr.capacity * (1 - p.capacity_adjust_per_year), pr.capacity * (1 + p.capacity_adjust_per_year)
-        if not pr.bankrupt:
-            pr.capacity = float(np.clip(used, lo, hi))
-        pr.year_staff_hours = pr.year_cost = pr.year_received = pr.year_variable = 0.0
+    used = prov.year_staff_hours / 52.0 * (1.0 + p.staff_headroom)
+    lo, hi = prov.capacity * (1 - p.capacity_adjust_per_year), prov.capacity * (1 + p.capacity_adjust_per_year)
+    prov.capacity = np.where(alive, np.clip(used, lo, hi), prov.capacity)
+    for col in (prov.year_staff_hours, prov.year_cost, prov.year_received, prov.year_variable):
+        col[:] = 0.0
     lose = m.rng.random(nprov) < p.tender_churn  # drawn every year, used in tender years
     if (m.week + 1) % (52 * p.contract_years) == 0 and m.week + 1 < m.n_weeks:
         m.book_admin(p.tender_cost_eur * nprov)
         for i in indices(lose & m.alive()):
-            m.replace_provider(int(i), m.providers[i].capacity)
+            m.replace_provider(int(i), float(prov.capacity[i]))
             m.handover(indices((res.owner == i) & (res.state == IN_CARE)))
     m.replace_bankrupt()

@@ -230,3 +230,38 @@ class Volunteers(Table):
     district: np.ndarray = field(metadata=col(int))
     hours: np.ndarray = field(metadata=col(float))
     given: np.ndarray = field(metadata=col(float, start=0.0, end=0.0))
+
+
+@dataclass(slots=True, eq=False)
+class Providers(Table):
+    """Providers, one row per contract index (ODD 2.4). A row starts when a provider takes
+    the contract over (set-up, a bankruptcy, a lost tender); the contract's altruism,
+    share and the run totals by contract stay."""
+
+    altruism: np.ndarray = field(metadata=col(float))  # a, fixed per contract index (5.4)
+    share: np.ndarray = field(metadata=col(float))  # contracted share of any fixed sum (5.3)
+    capacity: np.ndarray = field(metadata=col(float))  # staff hours a week
+    reserves: np.ndarray = field(metadata=col(float))  # EUR; below 0: bankruptcy
+    start_reserves: np.ndarray = field(metadata=col(float))
+    bankrupt: np.ndarray = field(metadata=col(bool, start=False))
+    kpi_last: np.ndarray = field(metadata=col(float, fill=np.nan, start=np.nan))  # NaN: none yet
+    kpi_pressure: np.ndarray = field(metadata=col(float, fill=0.5))  # 7.6.2, set at year end
+    year_staff_hours: np.ndarray = field(metadata=col(float, start=0.0))
+    year_cost: np.ndarray = field(metadata=col(float, start=0.0))
+    year_received: np.ndarray = field(metadata=col(float, start=0.0))
+    year_variable: np.ndarray = field(metadata=col(float, start=0.0))  # per-hour and per-period pay
+    received_total: np.ndarray = field(metadata=col(float, start=0.0))  # from the municipality
+    cost_total: np.ndarray = field(metadata=col(float, start=0.0))
+    staff_hours: np.ndarray = field(metadata=col(float, start=0.0))  # this week (7.6.4)
+    week_capacity: np.ndarray = field(metadata=col(float))  # capacity when planning this week
+    nb_hours: np.ndarray = field(metadata=col(float))  # network-building this week (7.6.5)
+    outreach_hours: np.ndarray = field(metadata=col(float))  # this week (7.6.6)
+    week_cost: np.ndarray = field(metadata=col(float))  # last week's cost (7.9)
+    week_variable: np.ndarray = field(metadata=col(float))  # last week's per-hour and per-period pay
+    contract_received: np.ndarray = field(metadata=col(float))  # by contract index, over the run
+    client_weeks: np.ndarray = field(metadata=col(float))  # client-weeks in care, by contract index
+
+    @property
+    def alive(self) -> np.ndarray:
+        """Providers under contract (not bankrupt)."""
+        return ~self.bankrupt

@@ -51,36 +51,36 @@ def _model_after(weeks=10):
 
 def test_invariant_check_catches_lost_hours():
     m = _model_after()
-    i = np.flatnonzero(m.res["active"])[0]
-    m.res["informal"][i] += 1.0  # an hour appears from nowhere
+    i = np.flatnonzero(m.res.active)[0]
+    m.res.informal[i] += 1.0  # an hour appears from nowhere
     with pytest.raises(sim.InvariantError, match="need != formal"):
         m.check_invariants()
 
 
 def test_invariant_check_catches_unbalanced_money():
     m = _model_after()
-    m.providers[0].received_total += 10.0  # money received that was never paid
+    m.prov.received_total[0] += 10.0  # money received that was never paid
     with pytest.raises(sim.InvariantError, match=r"ledger|paid"):
         m.check_invariants()
 
 
 def test_invariant_check_catches_a_lost_cost():
     m = _model_after()
-    m.providers[1].reserves += 5.0  # reserves that no payment or cost explains
+    m.prov.reserves[1] += 5.0  # reserves that no payment or cost explains
     with pytest.raises(sim.InvariantError, match="ledger"):
         m.check_invariants()
 
 
 def test_invariant_check_catches_a_client_without_an_owner():
     m = _model_after()
-    i = np.flatnonzero(m.res["state"] == 5)[0]  # a client in care
-    m.res["owner"][i] = -1
+    i = np.flatnonzero(m.res.state == 5)[0]  # a client in care
+    m.res.owner[i] = -1
     with pytest.raises(sim.InvariantError, match="no live owner"):
         m.check_invariants()
 
 
 def test_invariant_check_catches_staff_over_capacity():
     m = _model_after()
-    m.staff_hours = m.week_capacity + 1.0
+    m.prov.staff_hours = m.prov.week_capacity + 1.0
     with pytest.raises(sim.InvariantError, match="exceed capacity"):
         m.check_invariants()
