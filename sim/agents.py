@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
+import numpy as np
 from mesa import Agent
 
 from .state import PGB
@@ -147,13 +148,46 @@ class Provider(_Row):
 
 
 class Municipality(Agent):
-    """The municipality (ODD 2.5): budget, assessment queue, outreach team, ledger."""
+    """The municipality (ODD 2.5): budget, assessment queue, outreach team, volunteer
+    training, KPI monitoring and the ledger of every euro it pays (7.9, 7.11)."""
 
     def __init__(self, model, budget: float):
         super().__init__(model)
+        p = model.params
         self.budget = float(budget)  # per year
         self.paid_total = 0.0  # to providers, net of reclaims
         self.admin_total = 0.0
         self.other_total = 0.0  # personal budgets and volunteer training
-        self.buffer = 0.0  # reclaimed subsidy surplus
-        self.queue: deque[tuple[int, int]] = deque()  # (slot, episode) waiting, FIFO
+        self.buffer = 0.0  # reclaimed subsidy surplus (7.10.2)
+        self.queue: deque[tuple[int, int]] = deque()  # (slot, episode) waiting, FIFO (7.4.3)
+        self.assessment_capacity = p.assessments_per_week_per_10k * p.population / 1e4  # a week
+        self.outreach_team_hours = p.outreach_hours_per_10k * p.population / 1e4 if p.outreach else 0.0
+        self.outreach_hours = 0.0  # the team's hours this week (7.4.2)
+        self.training_budget = p.volunteer_training_eur_per_10k * p.population / 1e4  # EUR this year (7.9.1)
+        self.innovation_budget = 0.0  # EUR from last year's reclaim (7.10.2)
+        self.revision_factor = 1.0  # mid-year budget revision of this year (7.9.2)
+        self.reopen_left = 0  # weeks of reopened subcontracts left (7.9.2)
+        self.kpi_log: list[tuple[np.ndarray, np.ndarray]] = []  # this year's KPI results (7.10.1)
+
+    def pay(self, pay: np.ndarray) -> None:
+        """ODD 7.9: money to the providers (negative: back), booked on both sides."""
+        total = float(pay.sum())
+        if total == 0 and not pay.any():
+            return
+        self.paid_total += total
+        self.model.week_flows.spend += total
+        prov = self.model.prov
+        prov.contract_received += pay
+        prov.reserves += pay
+        prov.year_received += pay
+        prov.received_total += pay
+
+    def book_other(self, eur: float) -> None:
+        """ODD 7.9: care spend not paid to a contracted provider (pgb, training)."""
+        self.other_total += eur
+        self.model.week_flows.spend += eur
+
+    def book_admin(self, eur: float) -> None:
+        """ODD 7.9: admin cost (assessments, invoices, monitoring, tenders, the outreach team)."""
+        self.admin_total += eur
+        self.model.week_flows.admin += eur

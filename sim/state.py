@@ -265,3 +265,32 @@ class Providers(Table):
     def alive(self) -> np.ndarray:
         """Providers under contract (not bankrupt)."""
         return ~self.bankrupt
+
+
+@dataclass(slots=True)
+class WeekFlows:
+    """What flows in one week (ODD 8.1): set by the rules, read by the weekly reporters.
+    A new one starts every step."""
+
+    spend: float = 0.0  # EUR paid by the municipality (7.9)
+    admin: float = 0.0  # EUR of admin cost booked
+    escalations: int = 0  # episodes ended by escalation (7.3)
+    optimum_hours: float = 0.0  # sum of the clients' optimum formal hours r (7.6)
+    pgb_spend: float = 0.0  # EUR spent by personal-budget holders (7.4.6)
+    blocked: int = 0  # recovered protected-living clients without a home (7.3, 7.7)
+
+
+@dataclass(slots=True)
+class Tally:
+    """Run totals (ODD 8.2-8.3): counters of events over the whole run."""
+
+    admissions: int = 0  # clients taken in through an entry's admission (7.4.4)
+    refusals: int = 0  # intakes declined by a provider (7.4.4)
+    handovers: int = 0  # clients handed to a new provider (7.10.5)
+    lost_clients: int = 0  # of whom lost at the handover
+    bankruptcies: int = 0  # providers gone bankrupt (7.10.3)
+    rescues: int = 0  # providers saved by the municipal buffer (7.10.3)
+    revisions: int = 0  # mid-year budget revisions (7.9.2)
+    trained_volunteers: int = 0  # volunteers trained by the municipality (7.9.1)
+    spend_total: float = 0.0  # the weekly spend summed (the 7.11 ledger)
+    retired_received: float = 0.0  # received by providers since replaced (7.11)

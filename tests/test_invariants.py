@@ -38,8 +38,8 @@ def test_lossy_lump_sum_produces_bankruptcies_and_transfers():
         check_invariants=True,
     )
     m.run()
-    assert m.bankruptcies >= 1, "expected at least one bankruptcy with a lump sum at ~17% of baseline"
-    assert m.handovers > 0, "the bankrupt provider's clients should have been transferred to a new owner"
+    assert m.tally.bankruptcies >= 1, "expected at least one bankruptcy with a lump sum at ~17% of baseline"
+    assert m.tally.handovers > 0, "the bankrupt provider's clients should have been transferred to a new owner"
 
 
 def _model_after(weeks=10):
