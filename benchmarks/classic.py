@@ -51,15 +51,12 @@ import numpy as np
 import pandas as pd
 from mesa import Agent, DataCollector, Model
 
-from sim.access import REASSESS_MIN_WEEKS
-from sim.contracts import HOURS_PER_DAY_ACTIVITY
 from sim.decision import marginal_money, money_weight, optimal_hours
 from sim.funding import FUNDING, Assessment, CategoryAssessment, PopulationBudget
-from sim.need import EMA_WEEKS
 from sim.network import build_network
 from sim.params import Scenario, baseline_budget_eur, load_scenario
 from sim.state import APPLYING, DECIDING, HIDDEN, IN_CARE, NONE, QUEUED, TRANSFER
-from sim.supply import KPI_TOLERANCE, KPI_WEEKS, UNDERSERVED_RUN, UNDERSERVED_UNMET
+from sim.supply import UNDERSERVED_RUN, UNDERSERVED_UNMET
 
 WAITING = (APPLYING, QUEUED, DECIDING)
 
@@ -199,7 +196,7 @@ class Client(Agent):
         sr += rnd.gauss(0.0, p.self_reliance_noise)
         self.sr = min(max(sr, 1.0), 5.0)
         self.need = self.scale * (5.0 - self.sr) / 4.0
-        self.unmet_ema += (1.0 - met - self.unmet_ema) / EMA_WEEKS
+        self.unmet_ema += (1.0 - met - self.unmet_ema) / p.unmet_memory_weeks
         u0, u1 = rnd.random(), rnd.random()
         recovered = self.sr >= p.recovery_self_reliance
         if recovered and self.pl:  # protected living: leave only to a free home
@@ -300,8 +297,8 @@ class Client(Agent):
         self.weeks += 1
         if self.state in WAITING:
             self.wait += 1
-        if self.state == IN_CARE and self.kpi < 0 and m.week - self.care_week >= KPI_WEEKS:
-            self.kpi = int(self.sr >= self.sr_intake - KPI_TOLERANCE)
+        if self.state == IN_CARE and self.kpi < 0 and m.week - self.care_week >= m.params.kpi_weeks:
+            self.kpi = int(self.sr >= self.sr_intake - m.params.kpi_stable_tolerance)
             m.kpi_log.append((self.owner, self.kpi))
 
 
@@ -340,7 +337,7 @@ class InformalCarer(Agent):
             self.given = 0.0  # nobody to care for this week
         client = self.person.client
         relief = 1.0 - p.carer_support_relief if client is not None and client.networked else 1.0
-        self.burden += (self.given * relief / self.tol - self.burden) / EMA_WEEKS
+        self.burden += (self.given * relief / self.tol - self.burden) / p.burden_memory_weeks
         self.over = self.burden > 1.0
         if self.over and self.active and m.random.random() < p.carer_dropout_per_week:
             self.active = False
@@ -532,8 +529,10 @@ class Municipality(Agent):
         """ODD 7.4.5: re-assess when the owner wants more than the entitlement (at most
         quarterly), or yearly."""
         m = self.model
+        p = m.params
         since = m.week - c.assess_week
-        if c.reassess or not ((wanted > c.entitlement + 0.25 and since >= REASSESS_MIN_WEEKS) or since >= 52):
+        asks = wanted > c.entitlement + p.reassess_slack_hours and since >= p.reassess_min_weeks
+        if c.reassess or not (asks or since >= p.reassess_weeks):
             return
         if m.uses_queue:
             c.reassess = True
@@ -796,7 +795,7 @@ class ClassicCareModel(Model):
                 rnd.lognormvariate(-0.125, 0.5) * district_risk[district[i]] / mean_risk,
                 rnd.random() >= p.non_asker_share,
                 rnd.random() < p.group_suitable_share,
-                2.0 * km[nbhd[i]] * p.transport_eur_per_km / HOURS_PER_DAY_ACTIVITY,
+                2.0 * km[nbhd[i]] * p.transport_eur_per_km / p.day_activity_hours,
                 rnd.randrange(p.provider_types),
             )
             for i in range(n_res)

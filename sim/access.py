@@ -24,9 +24,6 @@ from .state import APPLYING, DECIDING, HIDDEN, IN_CARE, PGB, QUEUED
 if TYPE_CHECKING:
     from .model import CareModel
 
-MAX_REFUSALS = 4  # after this many refusals the municipality obliges a provider (7.4.4)
-REASSESS_MIN_WEEKS = 13  # a provider may ask for a new assessment at most once a quarter
-
 
 def access(m: CareModel) -> None:
     """ODD 7.4 'Access': askers apply; found non-askers join them; applicants enter.
@@ -169,14 +166,15 @@ def expected_help(m: CareModel, idx: np.ndarray) -> np.ndarray:
 def reassessment_due(m: CareModel, c: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     """ODD 7.4.5 'Re-assessment': the clients in care ``c`` due for a new assessment.
 
-    Under an entitlement a client is re-assessed a year after the last assessment, or
-    earlier when the owner asks for it because the hours it would choose (``wanted``)
-    exceed the entitlement by more than a quarter hour (at most once a quarter,
-    ``REASSESS_MIN_WEEKS``). Clients with a request pending are not due again.
+    Under an entitlement a client is re-assessed ``reassess_weeks`` after the last
+    assessment, or earlier when the owner asks for it because the hours it would choose
+    (``wanted``) exceed the entitlement by more than ``reassess_slack_hours`` (at most
+    once every ``reassess_min_weeks``). Clients with a request pending are not due again.
     """
-    res = m.res
+    p, res = m.params, m.res
     since = m.week - res.assess_week[c]
-    due = ((wanted > res.entitlement[c] + 0.25) & (since >= REASSESS_MIN_WEEKS)) | (since >= 52)
+    asks = (wanted > res.entitlement[c] + p.reassess_slack_hours) & (since >= p.reassess_min_weeks)
+    due = asks | (since >= p.reassess_weeks)
     return c[due & ~res.reassess[c]]
 
 
@@ -224,7 +222,7 @@ def accept_client(m: CareModel, idx: np.ndarray, owners: np.ndarray) -> np.ndarr
     utility of the client's weekly care is not negative:
     ``a * B(e) + (1 - a) * (price per week - cost * e) >= 0``, with ``e`` the hours it
     would choose, at least the category's floor, and the price per week the client's
-    category price over the period. After ``MAX_REFUSALS`` refusals the municipality
+    category price over the period. After ``max_refusals`` refusals the municipality
     obliges the provider drawn to take the client.
     """
     p, res = m.params, m.res
@@ -239,7 +237,7 @@ def accept_client(m: CareModel, idx: np.ndarray, owners: np.ndarray) -> np.ndarr
     e = np.maximum(e, res.floor[idx])
     benefit = b * (e - e**2 / (2.0 * np.maximum(r, 1e-9)))
     money_ = res.period_price[idx] / p.output_period_weeks - cost * e
-    obliged = res.refusals[idx] >= MAX_REFUSALS
+    obliged = res.refusals[idx] >= p.max_refusals
     return obliged | (a * benefit + (1.0 - a) * money_ >= 0.0)
 
 

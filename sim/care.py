@@ -17,7 +17,7 @@ import numpy as np
 from . import volunteers
 from .columns import clip, indices
 from .decision import kpi_value_per_hour, loss_weight, money_weight, net_money, optimal_hours
-from .state import IN_CARE
+from .state import IN_CARE, SR_MAX, SR_MIN
 
 if TYPE_CHECKING:
     from .model import CareModel
@@ -31,7 +31,7 @@ def plan_outreach(m: CareModel) -> None:
     ``planning_weeks`` horizon, at last week's average ``r``, ``e`` and ``mu``). An hour
     finds ``outreach_finds_per_hour`` clients and costs ``(1-a) * k``. The provider
     spends ``provider_outreach_share`` of its capacity on outreach when the value exceeds
-    the cost and its reserves are above half the starting reserves, else none. First the
+    the cost and it can afford unpaid work (:func:`can_afford_unbilled`), else none. First the
     municipal team's hours of the week are set (ODD 7.4.2) and its cost booked.
     Writes: ``municipality.outreach_hours``, ``prov.outreach_hours``.
     """
@@ -132,7 +132,7 @@ def prevention_share(m: CareModel, c: np.ndarray, r: np.ndarray) -> np.ndarray:
     """
     p, res = m.params, m.res
     need = np.maximum(res.need[c], 1e-9)
-    saved = (p.recovery_per_week + p.deterioration_per_week) * res.scale[c] / (4.0 * need) * (r / need)
+    saved = (p.recovery_per_week + p.deterioration_per_week) * res.scale[c] / ((SR_MAX - SR_MIN) * need) * (r / need)
     return clip(p.prevention_foresight * p.planning_weeks * saved, 0.0, 1.0)
 
 
@@ -155,9 +155,9 @@ def unbilled_cost_per_hour(m: CareModel) -> np.ndarray:
 
 
 def can_afford_unbilled(m: CareModel) -> np.ndarray:
-    """ODD 7.6.5-7.6.6: providers whose reserves allow work nobody pays for (above half
-    the starting reserves, and not bankrupt)."""
-    return ~m.prov.bankrupt & (m.prov.reserves > 0.5 * m.start_reserves)
+    """ODD 7.6.5-7.6.6: providers whose reserves allow work nobody pays for (above
+    ``unbilled_reserves_share`` of the starting reserves, and not bankrupt)."""
+    return ~m.prov.bankrupt & (m.prov.reserves > m.params.unbilled_reserves_share * m.start_reserves)
 
 
 def network_building(m: CareModel, c, r, e, alpha, mu, owner, room) -> np.ndarray:
@@ -170,7 +170,7 @@ def network_building(m: CareModel, c, r, e, alpha, mu, owner, room) -> np.ndarra
     ``planning_weeks`` horizon ``D``, ``k`` the money cost of an unbilled staff hour and
     ``b`` the client benefit of an hour.
     Each hour spent recruits ``volunteer_recruits_per_hour`` new volunteers. Like all
-    unpaid work, it is done only while reserves are above half the starting reserves.
+    unpaid work, it is done only while the provider can afford it (:func:`can_afford_unbilled`).
     Writes: ``res.networked``, new volunteers. Returns the hours per client.
     """
     p, res = m.params, m.res

@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .need import EMA_WEEKS
-
 if TYPE_CHECKING:
     from .model import CareModel
 
@@ -18,8 +16,8 @@ if TYPE_CHECKING:
 def carer_capacity(m: CareModel) -> np.ndarray:
     """ODD 7.5 'Informal capacity': hours each resident's carers can give this week.
 
-    Overburdened carers give 25% less. Writes: ``car.cap``. Returns hours per resident
-    slot.
+    Overburdened carers give ``overburden_give_share`` of their hours. Writes:
+    ``car.cap``. Returns hours per resident slot.
     """
     car = m.car
     car.cap = carer_hours_available(m)
@@ -27,22 +25,24 @@ def carer_capacity(m: CareModel) -> np.ndarray:
 
 
 def carer_hours_available(m: CareModel) -> np.ndarray:
-    """ODD 7.5: each carer's hours this week: capacity, less 25% when overburdened."""
+    """ODD 7.5: each carer's hours this week: capacity, times ``overburden_give_share``
+    when overburdened."""
     car = m.car
-    return car.cap0 * np.where(car.over, 0.75, 1.0) * car.active
+    return car.cap0 * np.where(car.over, m.params.overburden_give_share, 1.0) * car.active
 
 
 def carer_burden(m: CareModel) -> None:
-    """ODD 7.8 'Carer burden': burden is the 8-week average of hours over tolerance.
+    """ODD 7.8 'Carer burden': burden is the moving average of hours over tolerance, over
+    ``burden_memory_weeks``.
 
     Hours given to a client with network support weigh ``1 - carer_support_relief``. A
-    carer whose burden exceeds 1 is overburdened: they give 25% less and stop caring with
+    carer whose burden exceeds 1 is overburdened: they give less (7.5) and stop caring with
     chance ``carer_dropout_per_week`` a week; their hours then return to the client's need.
     Writes: ``car.burden``, ``car.over``, ``car.active``.
     """
     p, car = m.params, m.car
     relief = np.where(m.res.networked[car.slot], 1.0 - p.carer_support_relief, 1.0)
-    car.burden += (car.given * relief / car.tol - car.burden) / EMA_WEEKS
+    car.burden += (car.given * relief / car.tol - car.burden) / p.burden_memory_weeks
     car.over = car.burden > 1.0
     drop = car.over & car.active & (m.rng.random(car.over.size) < p.carer_dropout_per_week)
     car.active &= ~drop

@@ -17,8 +17,6 @@ import numpy as np
 if TYPE_CHECKING:
     from .params import Scenario
 
-HOURS_PER_DAY_ACTIVITY = 4.0  # a day activity is a half day of 4 hours (calibration.md)
-
 
 @dataclass
 class Contracts:
@@ -61,7 +59,8 @@ def district_lots(sc: Scenario, c: Contracts, district_weight: np.ndarray, rng) 
     """ODD 5.3 'Contracts': main contractors per district (the population budget).
 
     Each district has ``ceil(P / D)`` main-contractor lots, won in order of each
-    contractor's bid (its tender strength plus a district-specific part), where no
+    contractor's bid (its tender strength plus ``district_bid_spread`` times a uniform
+    district-specific part), where no
     contractor may hold more than ``max_districts_per_contractor`` districts, and a
     contractor left without a lot takes an extra lot in the district where it bid best; a
     district's budget follows ``district_weight`` (the mapped caseload when
@@ -74,7 +73,7 @@ def district_lots(sc: Scenario, c: Contracts, district_weight: np.ndarray, rng) 
     serves[:] = False
     lots = max(1, -(-n_p // n_d))  # main-contractor lots per district
     load = np.zeros(n_p, dtype=int)
-    bids = c.strength[:, None] + 0.5 * rng.random((n_p, n_d))
+    bids = c.strength[:, None] + sc.district_bid_spread * rng.random((n_p, n_d))
     for d in range(n_d):
         order = np.argsort(-bids[:, d], kind="stable")
         for _ in range(lots):
@@ -98,11 +97,11 @@ def transport_per_client_hour(sc: Scenario, nbhd_distance: np.ndarray, nbhd: np.
     """ODD 7.6.3: transport cost per group client-hour for each resident.
 
     A day activity is a return trip of ``2 * d`` km at ``transport_eur_per_km``, over
-    4 hours; ``d`` is ``local_activity_km`` when activities are local, else the distance
+    ``day_activity_hours``; ``d`` is ``local_activity_km`` when activities are local, else the distance
     from the resident's neighbourhood to the town centre.
     """
     d = np.full(nbhd.size, sc.local_activity_km) if sc.group_activities_local else nbhd_distance[nbhd]
-    return 2.0 * d * sc.transport_eur_per_km / HOURS_PER_DAY_ACTIVITY
+    return 2.0 * d * sc.transport_eur_per_km / sc.day_activity_hours
 
 
 def neighbourhood_distances(sc: Scenario, rng) -> np.ndarray:

@@ -20,12 +20,18 @@ from .agents import Client, InformalCarer, Municipality, Provider, Volunteer
 from .columns import clip, indices
 from .funding import FUNDING
 from .invariants import InvariantError, check_invariants
+from .need import need_hours
 from .network import build_network
 from .outputs import WEEKLY, report
-from .params import Scenario, ScenarioError, baseline_budget_eur, load_scenario
-from .state import APPLYING, ESCALATED, HIDDEN, IN_CARE, RECOVERED, Tally, Volunteers, WeekFlows
+from .params import Scenario, baseline_budget_eur, load_scenario, town_size
+from .state import APPLYING, ESCALATED, HIDDEN, IN_CARE, RECOVERED, SR_MIN, Tally, Volunteers, WeekFlows
 
 __all__ = ["WEEKLY", "CareModel", "InvariantError"]
+
+#: Rows of the volunteer table beyond the volunteer slots, per resident, for residents who
+#: become volunteers (reciprocity). Memory only: the table grows when full, and a volunteer
+#: takes the first free row either way, so results do not depend on it.
+SPARE_VOLUNTEER_ROWS = 0.1
 
 
 class CareModel(Model):
@@ -48,11 +54,6 @@ class CareModel(Model):
 
     def __init__(self, scenario=None, *, rng=None, check_invariants: bool = False, **overrides):
         params = load_scenario(scenario if scenario is not None else "default", **overrides)
-        if params.buffer_share + params.innovation_share > 1.0:
-            raise ScenarioError(
-                f"buffer_share + innovation_share = {params.buffer_share + params.innovation_share:g}"
-                " is more than the whole surplus: allowed total [0, 1]"
-            )
         super().__init__(rng=rng)
         self.params: Scenario = params
         self.seed = rng if isinstance(rng, int | np.integer) else None
@@ -73,7 +74,7 @@ class CareModel(Model):
         """ODD 5 'Initialisation': network, residents, contracts, carers, volunteers,
         providers, then the clients at the start (``sim/setup.py``)."""
         p, rng = self.params, self.rng
-        n_res, n_vslots = setup.town_size(p)
+        n_res, n_vslots = town_size(p)
         t0 = time.perf_counter()
         lay = self.layout = build_network(
             n_res,
@@ -98,7 +99,7 @@ class CareModel(Model):
         self.carer_row[lay.carer_of] = np.arange(lay.n_carers)
         self.has_carer = self.carer_row >= 0
         self.carers = [InformalCarer(self, i, int(n)) for i, n in enumerate(lay.carer_nodes)]
-        self.vol = Volunteers.allocate(lay.n_volunteer_slots + n_res // 10)  # the table grows when full
+        self.vol = Volunteers.allocate(lay.n_volunteer_slots + round(n_res * SPARE_VOLUNTEER_ROWS))
         self.volunteers: dict[int, Volunteer] = {}
         self.free_vol_nodes: dict[int, list[int]] = {d: [] for d in range(p.districts)}
         for n in lay.volunteer_nodes[::-1]:
@@ -195,10 +196,11 @@ class CareModel(Model):
         res.start_rows(idx)
         res.active[idx] = True
         res.episode[idx] += 1
-        res.sr[idx] = clip(rng.normal(p.entry_self_reliance, 0.5, idx.size), 1.0, p.recovery_self_reliance - 0.2)
+        sr = rng.normal(p.entry_self_reliance, p.entry_self_reliance_sd, idx.size)
+        res.sr[idx] = clip(sr, SR_MIN, p.recovery_self_reliance - p.entry_recovery_gap)
         factor = np.where(self.has_carer[idx], p.carer_need_factor, 1.0)
         res.scale[idx] = growth * factor * rng.lognormal(np.log(p.need_scale_hours), p.need_scale_sd, idx.size)
-        res.need[idx] = res.entry_need[idx] = res.unmet[idx] = res.scale[idx] * (5.0 - res.sr[idx]) / 4.0
+        res.need[idx] = res.entry_need[idx] = res.unmet[idx] = need_hours(res.scale[idx], res.sr[idx])
         res.state[idx] = np.where(res.asker[idx], APPLYING, HIDDEN)
         res.reached[idx] = res.asker[idx]
         res.ask_week[idx] = self.week

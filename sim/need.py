@@ -12,12 +12,16 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .columns import clip, indices
-from .state import APPLYING, DIED, ESCALATED, HIDDEN, RECOVERED
+from .state import APPLYING, DIED, ESCALATED, HIDDEN, RECOVERED, SR_MAX, SR_MIN
 
 if TYPE_CHECKING:
     from .model import CareModel
 
-EMA_WEEKS = 8  # memory of carer burden and of unmet need
+
+def need_hours(scale, sr):
+    """ODD 7.1-7.2: need, hours a week: ``scale`` at self-reliance 1, none at 5,
+    ``scale * (5 - sr) / 4``."""
+    return scale * (SR_MAX - sr) / (SR_MAX - SR_MIN)
 
 
 def weekly(rate_per_year):
@@ -57,7 +61,8 @@ def need_dynamics(m: CareModel) -> None:
     A week with all need met raises self-reliance by ``recovery_per_week``, a week with
     none met lowers it by ``deterioration_per_week``; a random shock is added. A client
     whose owner's expertise does not fit recovers at ``mismatch_recovery_factor`` of the
-    rate. Need is ``scale * (5 - self_reliance) / 4`` hours a week.
+    rate. Need is ``scale * (5 - self_reliance) / 4`` hours a week (:func:`need_hours`);
+    the unmet share's moving average over ``unmet_memory_weeks`` drives escalation (7.3).
     Writes: ``res.sr``, ``res.need``, ``res.unmet_ema``.
     """
     p, res = m.params, m.res
@@ -71,9 +76,9 @@ def need_dynamics(m: CareModel) -> None:
     misfit = (owner >= 0) & (m.contracts.ptype[np.maximum(owner, 0)] != res.ctype[a])
     recovery = p.recovery_per_week * np.where(misfit, p.mismatch_recovery_factor, 1.0)
     sr = res.sr[a] + recovery * met - p.deterioration_per_week * (1.0 - met) + shock
-    res.sr[a] = clip(sr, 1.0, 5.0)
-    res.need[a] = res.scale[a] * (5.0 - res.sr[a]) / 4.0
-    res.unmet_ema[a] += (1.0 - met - res.unmet_ema[a]) / EMA_WEEKS
+    res.sr[a] = clip(sr, SR_MIN, SR_MAX)
+    res.need[a] = need_hours(res.scale[a], res.sr[a])
+    res.unmet_ema[a] += (1.0 - met - res.unmet_ema[a]) / p.unmet_memory_weeks
 
 
 def exits(m: CareModel) -> None:

@@ -13,17 +13,12 @@ import numpy as np
 
 from .columns import indices
 from .contracts import neighbourhood_distances, transport_per_client_hour
-from .params import baseline_budget_eur
+from .params import MAX_ALTRUISM_VARIANCE_SHARE, baseline_budget_eur
 from .state import Carers, Providers, Residents
 
 if TYPE_CHECKING:
     from .network import Layout
     from .params import Scenario
-
-
-def town_size(p: Scenario) -> tuple[int, int]:
-    """ODD 2.7, 5.1: the at-risk residents and the volunteer slots of the network."""
-    return max(10, round(p.population * p.at_risk_share)), max(10, round(p.population * 0.01))
 
 
 def residents(p: Scenario, lay: Layout, rng: np.random.Generator) -> tuple[Residents, np.ndarray]:
@@ -38,7 +33,8 @@ def residents(p: Scenario, lay: Layout, rng: np.random.Generator) -> tuple[Resid
     res = Residents.allocate(n, slot=np.arange(n), district=lay.district[:n].copy())
     district_risk = rng.lognormal(0.0, p.district_risk_spread, p.districts)
     district_risk /= district_risk.mean()
-    res.risk = rng.lognormal(-0.125, 0.5, n) * district_risk[res.district]
+    s = p.risk_spread
+    res.risk = rng.lognormal(-(s**2) / 2, s, n) * district_risk[res.district]
     res.asker = rng.random(n) >= p.non_asker_share
     res.group_ok = rng.random(n) < p.group_suitable_share
     res.ctype = rng.integers(0, p.provider_types, n)
@@ -58,13 +54,14 @@ def district_weight(p: Scenario, res: Residents, start: np.ndarray) -> np.ndarra
 
 def carers(p: Scenario, lay: Layout, rng: np.random.Generator) -> Carers:
     """ODD 5.4 (1) 'Carers': capacity and tolerance, lognormal with means ``carer_hours``
-    and ``carer_tolerance_hours``; active, burden 0."""
-    k = lay.n_carers
+    and ``carer_tolerance_hours`` and log-sds ``carer_hours_spread`` and
+    ``carer_tolerance_spread``; active, burden 0."""
+    k, s_cap, s_tol = lay.n_carers, p.carer_hours_spread, p.carer_tolerance_spread
     return Carers.allocate(
         k,
         slot=lay.carer_of,
-        cap0=rng.lognormal(np.log(p.carer_hours) - 0.125, 0.5, k),
-        tol=rng.lognormal(np.log(p.carer_tolerance_hours) - 0.045, 0.3, k),
+        cap0=rng.lognormal(np.log(p.carer_hours) - s_cap**2 / 2, s_cap, k),
+        tol=rng.lognormal(np.log(p.carer_tolerance_hours) - s_tol**2 / 2, s_tol, k),
     )
 
 
@@ -89,10 +86,14 @@ def providers(p: Scenario, money_share: np.ndarray, rng: np.random.Generator) ->
 
 def altruism(mean: float, sd: float, n: int, rng: np.random.Generator) -> np.ndarray:
     """ODD 5.4 (3): provider altruism, Beta with the given mean and sd; constant when
-    sd = 0 or the mean is 0 or 1."""
-    if sd == 0 or mean in (0.0, 1.0):
+    sd = 0. A mean of 0 or 1 allows no spread, and the variance may be at most
+    ``MAX_ALTRUISM_VARIANCE_SHARE`` of ``mean * (1 - mean)`` (the scenario loader refuses
+    other pairs, ``params.check_together``)."""
+    if sd == 0:
         rng.random(n)  # keep the stream aligned whatever the spread
         return np.full(n, float(mean))
-    var = min(sd**2, mean * (1 - mean) * 0.99)
+    var = sd**2
+    if var > MAX_ALTRUISM_VARIANCE_SHARE * mean * (1 - mean):
+        raise ValueError(f"altruism sd {sd:g} is too large for a Beta distribution with mean {mean:g}")
     k = mean * (1 - mean) / var - 1
     return rng.beta(mean * k, (1 - mean) * k, n)

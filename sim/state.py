@@ -29,6 +29,8 @@ import pandas as pd
 
 # Resident states (ODD 2.1). The order matters: waiting is APPLYING..DECIDING, a range.
 NONE, HIDDEN, APPLYING, QUEUED, DECIDING, IN_CARE, TRANSFER, PGB = range(8)
+#: The self-reliance scale: the Dutch self-reliance matrix scores 1 (not) to 5 (fully).
+SR_MIN, SR_MAX = 1.0, 5.0
 #: How an episode ended (the column ``Residents.end``; the client table shows the name).
 OPEN, RECOVERED, DIED, ESCALATED = range(4)
 ENDS = ("open", "recovered", "died", "escalated")

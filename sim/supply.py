@@ -20,8 +20,6 @@ if TYPE_CHECKING:
 # The definition of an underserved client (a metric, not behaviour: no agent reacts to it).
 UNDERSERVED_UNMET = 0.25  # over 25% of need unmet counts as an underserved week
 UNDERSERVED_RUN = 4  # weeks in a row
-KPI_WEEKS = 26
-KPI_TOLERANCE = 0.1  # self-reliance may drop this much and still count as stable
 
 
 def supply(m: CareModel, carer_hours: np.ndarray) -> None:
@@ -90,13 +88,13 @@ def count_week(m: CareModel, need: np.ndarray) -> None:
 
 
 def measure_kpi(m: CareModel) -> None:
-    """ODD 7.7, 7.10.1: a client ``KPI_WEEKS`` in care and not yet measured is improved or
-    stable when its self-reliance is at least its intake score less ``KPI_TOLERANCE``;
-    the result is logged under its owner for the year end. Writes: ``res.kpi``,
-    ``municipality.kpi_log``."""
-    res = m.res
-    due = (res.state == IN_CARE) & (res.kpi < 0) & (m.week - res.care_week >= KPI_WEEKS)
+    """ODD 7.7, 7.10.1: a client ``kpi_weeks`` in care and not yet measured is improved or
+    stable when its self-reliance is at least its intake score less
+    ``kpi_stable_tolerance``; the result is logged under its owner for the year end.
+    Writes: ``res.kpi``, ``municipality.kpi_log``."""
+    p, res = m.params, m.res
+    due = (res.state == IN_CARE) & (res.kpi < 0) & (m.week - res.care_week >= p.kpi_weeks)
     if due.any():
         i = indices(due)
-        res.kpi[i] = res.sr[i] >= res.sr_intake[i] - KPI_TOLERANCE
+        res.kpi[i] = res.sr[i] >= res.sr_intake[i] - p.kpi_stable_tolerance
         m.municipality.kpi_log.append((res.owner[i], res.kpi[i].copy()))

@@ -59,11 +59,12 @@ def kpi_results(m: CareModel) -> np.ndarray:
 
 def kpi_pressure(m: CareModel) -> None:
     """ODD 7.10.1, 7.6.2: next year's KPI pressure of each provider,
-    ``clip((kpi_target + 0.1 - last KPI) / 0.2, 0, 1)`` (``NO_KPI_PRESSURE`` before any
-    KPI is known). Writes: ``prov.kpi_pressure``."""
-    prov = m.prov
+    ``clip((kpi_target + band - last KPI) / (2 band), 0, 1)`` with ``band`` the
+    ``kpi_pressure_band`` (``NO_KPI_PRESSURE`` before any KPI is known). Writes:
+    ``prov.kpi_pressure``."""
+    p, prov = m.params, m.prov
     k = prov.kpi_last
-    pressure = np.clip((m.params.kpi_target + 0.1 - k) / 0.2, 0, 1)
+    pressure = np.clip((p.kpi_target + p.kpi_pressure_band - k) / (2 * p.kpi_pressure_band), 0, 1)
     prov.kpi_pressure = np.where(np.isnan(k), NO_KPI_PRESSURE, pressure)
 
 
