@@ -17,7 +17,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-FUNDING_MODELS = ("fee_for_service", "lump_sum", "subsidy", "output_based", "population_budget", "blended")
+from .funding import FUNDING
+
+#: The funding model names, declared once by the classes of sim/funding.py.
+FUNDING_MODELS = tuple(FUNDING)
 #: The core comparison of the design card.
 CORE_FUNDING_MODELS = ("fee_for_service", "lump_sum", "subsidy")
 

@@ -4,15 +4,16 @@ import numpy as np
 import pytest
 
 import sim
+from sim.mechanisms import FULL_ALTRUISM, zero_margin
 
 STRESS = {
     "default": {},
-    "zero margin (bankruptcies possible)": {"hourly_price_eur": 52.0, "group_price_eur": 6.5},
+    "zero margin (bankruptcies possible)": zero_margin(),
     "outreach on, fast need growth": {"outreach": True, "need_growth_per_year": 0.2},
     "no assessment queue": {"assessment_queue": False},
     "tight capacity": {"staff_headroom": 0.0, "capacity_adjust_per_year": 0.0},
     "no altruism": {"provider_altruism": 0.0, "provider_altruism_sd": 0.0},
-    "full altruism": {"provider_altruism": 1.0, "provider_altruism_sd": 0.0},
+    "full altruism": FULL_ALTRUISM,
     "lossy lump sum": {"lump_sum_eur": 300_000.0, "reserves_share": 0.01},
 }
 

@@ -163,3 +163,11 @@ def test_values_that_fit_together_are_kept():
     assert (sc.provider_altruism, sc.provider_altruism_sd, sc.ties_per_resident) == (1.0, 0.0, 8), "kept as given"
     sc = sim.load_scenario("default", buffer_share=0.6, innovation_share=0.4)
     assert sc.buffer_share + sc.innovation_share == 1.0, "a split of the whole surplus is allowed"
+
+
+def test_funding_names_come_from_the_funding_classes():
+    from sim.params import CORE_FUNDING_MODELS, FUNDING_MODELS
+
+    assert FUNDING_MODELS == tuple(sim.FUNDING), "the parameter's choices are the funding classes' names"
+    assert PARAM_BY_NAME["funding"].choices == FUNDING_MODELS, "the funding parameter offers every model"
+    assert set(CORE_FUNDING_MODELS) <= set(FUNDING_MODELS), f"unknown core models: {CORE_FUNDING_MODELS}"
