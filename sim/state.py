@@ -126,8 +126,13 @@ class Table:
             new = np.full(old.size, f.metadata["fill"], dtype=old.dtype)
             setattr(self, f.name, np.concatenate([old, new]))
 
+    @classmethod
+    @cache
+    def _first(cls) -> str:
+        return fields(cls)[0].name
+
     def __len__(self) -> int:
-        return getattr(self, fields(self)[0].name).size
+        return getattr(self, self._first()).size
 
     def __getitem__(self, name: str) -> np.ndarray:
         """``table["need"]`` is ``table.need`` (the dict-of-columns interface of before)."""
