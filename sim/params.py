@@ -46,7 +46,7 @@ class Param:
         analysis: the plausible range for sensitivity analysis, sweeps and sliders,
             inside ``[lo, hi]``; ``None`` where the parameter is not analysed.
         analysis_source: where the analysis range comes from, or "assumption: why".
-        multiple_of: a whole number must be a multiple of this (samplers round to it).
+        step: for a whole number, the spacing of allowed values from ``lo`` (2: even).
     """
 
     name: str
@@ -61,15 +61,13 @@ class Param:
     nullable: bool = False
     analysis: tuple[float, float] | None = None
     analysis_source: str = ""
-    multiple_of: int = 1
+    step: int = 1
 
     def bounds_text(self) -> str:
         if self.choices:
             return "one of " + ", ".join(self.choices)
         if self.kind is bool:
             return "true or false"
-        if self.multiple_of > 1:
-            return f"[{self.lo:g}, {self.hi:g}], a multiple of {self.multiple_of}"
         return f"[{self.lo:g}, {self.hi:g}]"
 
     def check(self, value: Any) -> Any:
@@ -106,8 +104,10 @@ class Param:
             ) from None
         if isinstance(value, bool) or not math.isfinite(num) or not (self.lo <= num <= self.hi):
             raise ScenarioError(f"{self.name} = {value!r} is out of range: allowed {self.bounds_text()} {self.unit}")
-        if self.multiple_of > 1 and num % self.multiple_of:
-            raise ScenarioError(f"{self.name} = {value!r} is not allowed: {self.bounds_text()} {self.unit}")
+        if self.kind is int and self.step > 1 and (num - self.lo) % self.step:
+            raise ScenarioError(
+                f"{self.name} = {value!r} is not allowed: {self.bounds_text()} in steps of {self.step} {self.unit}"
+            )
         return num
 
 
@@ -191,7 +191,7 @@ PARAMS: tuple[Param, ...] = (
         meaning="social ties per resident (even)",
         source="assumption: small-world neighbourhood network (Watts-Strogatz)",
         kind=int,
-        multiple_of=2,
+        step=2,
     ),
     P(
         name="tie_rewiring",

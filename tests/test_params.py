@@ -117,7 +117,7 @@ def test_any_value_is_accepted_iff_in_range(param, x):
         math.isfinite(x)
         and param.lo <= x <= param.hi
         and (param.kind is float or float(x).is_integer())
-        and (param.multiple_of == 1 or float(x) % param.multiple_of == 0)
+        and (param.step == 1 or (float(x) - param.lo) % param.step == 0)
         and _fits_the_defaults(param.name, param.kind(x))
     )
     if inside:
@@ -137,7 +137,7 @@ def test_param_lookup_is_complete():
         ({"buffer_share": 0.8, "innovation_share": 0.5}, ("buffer_share + innovation_share", "1.3", "[0, 1]")),
         ({"provider_altruism": 1.0}, ("provider_altruism_sd", "0.15", "provider_altruism = 1", "[0, 0]")),
         ({"provider_altruism": 0.9, "provider_altruism_sd": 0.3}, ("provider_altruism_sd", "0.3", "[0, 0.2985]")),
-        ({"ties_per_resident": 7}, ("ties_per_resident", "7", "multiple of 2")),
+        ({"ties_per_resident": 7}, ("ties_per_resident", "7", "in steps of 2")),
         (
             {"population": 1000, "at_risk_share": 0.005, "ties_per_resident": 30},
             ("ties_per_resident", "30", "20 residents and volunteer slots", "[2, 18]"),
