@@ -362,7 +362,7 @@ PARAMS: tuple[Param, ...] = (
         meaning="a new client's self-reliance is at least this far below recovery_self_reliance",
         source="assumption: a need that starts is not already recovered",
         analysis=(0.1, 0.5),
-        analysis_source="assumption",
+        analysis_source="assumption: from just below recovery to half a point below",
     ),
     P(
         name="unmet_memory_weeks",
@@ -515,7 +515,7 @@ PARAMS: tuple[Param, ...] = (
         meaning="hours a provider wants above the entitlement before it asks for a re-assessment",
         source="assumption: a quarter hour",
         analysis=(0.0, 1.0),
-        analysis_source="assumption",
+        analysis_source="assumption: from any excess to an hour a week",
     ),
     # --- informal care and volunteers -------------------------------------------------
     P(
@@ -647,7 +647,7 @@ PARAMS: tuple[Param, ...] = (
         lo=0.0,
         hi=2.0,
         meaning="spread of carers' tolerated hours (lognormal with mean carer_tolerance_hours)",
-        source="assumption",
+        source="assumption: tolerance varies less between carers than the hours they can give",
         analysis=(0.15, 0.6),
         analysis_source="assumption: half to twice the default",
     ),
@@ -660,7 +660,7 @@ PARAMS: tuple[Param, ...] = (
         meaning="share of their hours an overburdened carer still gives",
         source="assumption: an overburdened carer gives a quarter less",
         analysis=(0.5, 1.0),
-        analysis_source="assumption",
+        analysis_source="assumption: from giving half to giving on as before",
     ),
     P(
         name="burden_memory_weeks",
@@ -857,7 +857,7 @@ PARAMS: tuple[Param, ...] = (
         meaning="unpaid work (network-building, outreach) only while reserves exceed this share of the start",
         source="assumption: a provider keeps half its reserves for setbacks",
         analysis=(0.25, 1.0),
-        analysis_source="assumption",
+        analysis_source="assumption: a quarter to all of the starting reserves kept back",
     ),
     # --- contract and money ------------------------------------------------------------
     P(
@@ -974,7 +974,7 @@ PARAMS: tuple[Param, ...] = (
         meaning="self-reliance may drop this much since intake and still count as stable for the KPI",
         source="assumption: a tenth of a point on the 1-5 matrix",
         analysis=(0.0, 0.3),
-        analysis_source="assumption",
+        analysis_source="assumption: from no drop to about a third of a point",
     ),
     P(
         name="kpi_pressure_band",
@@ -985,7 +985,7 @@ PARAMS: tuple[Param, ...] = (
         meaning="KPI pressure is 0 at a last KPI of kpi_target + band and rises to 1 at kpi_target - band",
         source="assumption: providers feel the penalty within 10 points of the target",
         analysis=(0.05, 0.25),
-        analysis_source="assumption",
+        analysis_source="assumption: a band of 5 to 25 points around the target",
     ),
     # --- funding models added for the municipal cases -----------------------------------
     P(
@@ -1125,7 +1125,7 @@ PARAMS: tuple[Param, ...] = (
         source="assumption: the municipality steps in after about a month",
         kind=int,
         analysis=(1, 10),
-        analysis_source="assumption",
+        analysis_source="assumption: the municipality steps in after a week to a quarter",
     ),
     P(
         name="district_bid_spread",
