@@ -11,7 +11,14 @@
 from .design import Design, DesignError, RunSpec, funding_points
 from .engine import DesignRunError, results_design, resume, run_design
 from .executors import DaskExecutor, ExecutorError, InProcess, LocalPool, default_workers, make_executor
-from .results import IncompleteResultsError, ResultsError, load_results, new_results_path, read_manifest
+from .results import (
+    IncompleteResultsError,
+    ResultsError,
+    check_new_folder,
+    load_results,
+    new_results_path,
+    read_manifest,
+)
 
 __all__ = [
     "DaskExecutor",
@@ -24,6 +31,7 @@ __all__ = [
     "LocalPool",
     "ResultsError",
     "RunSpec",
+    "check_new_folder",
     "default_workers",
     "funding_points",
     "load_results",
