@@ -63,7 +63,7 @@ _PLAIN: dict[str, tuple[str, str | None]] = {
     "admin_cost_share": ("share of total cost spent on admin", "lower"),
     "admin_eur": ("admin cost (assessments, invoices, tenders)", "lower"),
     "spend_per_client_year_eur": ("care spend per client-year", "lower"),
-    "informal_hours_per_carer_week": ("hours per week of a carer who gives care", "lower"),
+    "informal_hours_per_carer_week": ("informal care hours per carer per week", "lower"),
     "carer_overburden_share": ("share of carers overburdened", "lower"),
     "volunteers_per_1000_inhabitants": ("active volunteers per 1,000 inhabitants", "higher"),
     "bankruptcies": ("providers gone bankrupt", "lower"),

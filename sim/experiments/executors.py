@@ -134,10 +134,23 @@ def _single_thread_env() -> Iterator[None]:
 
 
 def _init_worker() -> None:
-    """In each worker: one BLAS thread for anything it starts, and Ctrl-C left to the parent
-    (which cancels the design and stops the pool) instead of a traceback per worker."""
+    """In each worker: one BLAS thread for anything it starts, Ctrl-C left to the parent
+    (which cancels the design and stops the pool) instead of a traceback per worker, and a
+    watchdog that ends the worker when the parent dies (SIGKILL included): a pool worker
+    otherwise waits for work forever."""
+    import threading
+    from multiprocessing.connection import wait
+
     os.environ.update(dict.fromkeys(THREAD_VARS, "1"))
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = multiprocessing.parent_process()
+    if parent is not None and parent.sentinel is not None:
+
+        def watch() -> None:
+            wait([parent.sentinel])
+            os._exit(3)
+
+        threading.Thread(target=watch, name="care-sim parent watchdog", daemon=True).start()
 
 
 def _forkserver_context():
@@ -239,20 +252,17 @@ class DaskExecutor:
         return {"kind": self.kind, "scheduler": self.scheduler, "workers": self.workers, "processes": self.n_processes}
 
     def imap_unordered(self, fn: Callable[[Any], Any], jobs: Sequence[Any]) -> Iterator[tuple[int, Any]]:
-        from distributed import wait
+        from distributed import as_completed
 
         client = self._client
+        done = as_completed(loop=client.loop)  # futures added as submitted; next() gives a finished one
 
         def submit(job: Any) -> Any:
-            return client.submit(fn, job, pure=False)  # pure=False: equal jobs never share a key
+            fut = client.submit(fn, job, pure=False)  # pure=False: equal jobs never share a key
+            done.add(fut)
+            return fut
 
-        return _windowed(
-            submit,
-            lambda fs: wait(fs, return_when="FIRST_COMPLETED").done,
-            client.cancel,
-            jobs,
-            WINDOW_PER_WORKER * self.workers,
-        )
+        return _windowed(submit, lambda fs: [next(done)], client.cancel, jobs, WINDOW_PER_WORKER * self.workers)
 
     def close(self) -> None:
         self._client.close()
