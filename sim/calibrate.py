@@ -32,9 +32,10 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -212,6 +213,22 @@ def design(bounds: Mapping[str, tuple[float, float]], n: int, seed: int = DEFAUL
         if PARAM_BY_NAME[col].kind is int:
             df[col] = df[col].round().astype(int)
     return df, name
+
+
+@contextlib.contextmanager
+def worker_pool(workers: int) -> Iterator[Any]:
+    """A ``concurrent.futures`` executor on the engine's local pool (None for ``workers`` <= 1).
+
+    Kept for callers that map their own function (``experiments/validation.py``); new code
+    runs designs with :func:`sim.experiments.run_design`.
+    """
+    if workers <= 1:
+        yield None
+        return
+    from .experiments import LocalPool
+
+    with LocalPool(workers) as pool:
+        yield pool.executor
 
 
 def _plain(values: Mapping[str, Any]) -> dict[str, Any]:

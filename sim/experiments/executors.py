@@ -184,6 +184,11 @@ class LocalPool:
             max_workers=self.workers, mp_context=_forkserver_context(), initializer=_init_worker
         )
 
+    @property
+    def executor(self):
+        """The underlying ``concurrent.futures.ProcessPoolExecutor`` (for ``map`` of other functions)."""
+        return self._pool
+
     def describe(self) -> dict[str, Any]:
         return {"kind": self.kind, "workers": self.workers, "start_method": "forkserver", "blas_threads": 1}
 
