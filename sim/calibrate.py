@@ -577,41 +577,26 @@ def finish_calibration(table: pd.DataFrame, design, *, executor: Executor | None
 def calibrate(
     scenario: str | Scenario = "default",
     *,
-    params: Sequence[str] = DEFAULT_PARAMS,
-    targets: Sequence[Target] = DEFAULT_TARGETS,
-    funding: str = DEFAULT_FUNDING,
-    samples: int = DEFAULT_SAMPLES,
-    keep: float = DEFAULT_KEEP,
-    seeds: int = DEFAULT_SEEDS,
-    years: int = DEFAULT_YEARS,
-    prior_range: float = DEFAULT_PRIOR_RANGE,
-    prior: Mapping[str, tuple[float, float]] | None = None,
-    seed: int = DEFAULT_SEED,
     workers: int | None = None,
     scheduler: str | None = None,
     progress: bool = False,
-    **overrides: Any,
+    **settings: Any,
 ) -> Calibration:
-    """Fit ``params`` to ``targets`` by rejection ABC (see the module docstring).
+    """Fit parameters to targets by rejection ABC (see the module docstring).
 
     The runs go through the experiment engine (in memory); ``care-sim calibrate`` writes
     them into a resumable results folder.
 
     Args:
         scenario: a shipped scenario name, a TOML path or a Scenario.
-        params: names of the parameters to fit.
-        targets: the figures to fit to; those tied to another funding model are skipped.
-        funding: the funding model of every run.
-        samples: parameter sets drawn from the prior.
-        keep: fraction of sets kept as the posterior sample.
-        seeds: replicate seeds per set (common to all sets).
-        years: simulated years per run.
-        prior_range: relative half-width of the uniform prior around the current value.
-        prior: explicit ``{name: (lo, hi)}`` priors.
-        seed: base seed of the design and of the replicate seeds.
         workers: local worker processes (default: the cores); scheduler: a Dask address.
         progress: a progress bar on stderr (``samples * seeds + seeds`` runs).
-        **overrides: further fixed parameter values of the scenario.
+        **settings: the calibration settings of :func:`calibration_design`: ``params``
+            (names to fit), ``targets``, ``funding`` (of every run), ``samples`` (sets
+            drawn from the prior), ``keep`` (fraction kept as the posterior), ``seeds``
+            (replicates per set), ``years``, ``prior_range`` (relative half-width of the
+            uniform prior), ``prior`` (explicit ``{name: (lo, hi)}``), ``seed`` (of the
+            design and the replicate seeds), and fixed parameter values of the scenario.
 
     Returns:
         A :class:`Calibration`.
@@ -622,20 +607,7 @@ def calibrate(
     """
     from .experiments import make_executor, run_design
 
-    d = calibration_design(
-        scenario,
-        params=params,
-        targets=targets,
-        funding=funding,
-        samples=samples,
-        keep=keep,
-        seeds=seeds,
-        years=years,
-        prior_range=prior_range,
-        prior=prior,
-        seed=seed,
-        **overrides,
-    )
+    d = calibration_design(scenario, **settings)
     with make_executor(workers, scheduler) as ex:
         table = run_design(d, executor=ex, progress=progress)
         return finish_calibration(table, d, executor=ex, progress=progress)

@@ -134,44 +134,27 @@ def wrap(text: str) -> str:
 # --- argument types ----------------------------------------------------------------------------
 
 
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} must be at least 1")
-    return value
+def _number_type(kind: type, ok: Callable[[float], bool], requirement: str) -> Callable[[str], Any]:
+    """An argparse ``type``: ``kind(text)`` that satisfies ``ok``, else a message with the
+    value and ``requirement``."""
+    noun = "a whole number" if kind is int else "a number"
+
+    def convert(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
+        if not ok(value):
+            raise argparse.ArgumentTypeError(f"{value:g} must be {requirement}")
+        return value
+
+    return convert
 
 
-def seed_type(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{value} must be 0 or more")
-    return value
-
-
-def fraction(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (0 < value <= 1):
-        raise argparse.ArgumentTypeError(f"{value:g} must be a fraction in (0, 1]")
-    return value
-
-
-def positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not (value > 0 and math.isfinite(value)):
-        raise argparse.ArgumentTypeError(f"{value:g} must be above 0")
-    return value
+positive_int = _number_type(int, lambda v: v >= 1, "at least 1")
+seed_type = _number_type(int, lambda v: v >= 0, "0 or more")
+fraction = _number_type(float, lambda v: 0 < v <= 1, "a fraction in (0, 1]")
+positive_float = _number_type(float, lambda v: v > 0 and math.isfinite(v), "above 0")
 
 
 def names(text: str) -> list[str]:

@@ -353,8 +353,8 @@ register(
             "sim/experiments/spec.py for the spec format."
         ),
         examples=[
-            f"{PROG} sweep my_sweep.toml --workers 2        run it on this machine",
-            f"{PROG} sweep my_sweep.toml --check            check the spec, run nothing",
+            f"{PROG} sweep my_sweep.toml                run a parameter sweep from a TOML spec",
+            f"{PROG} sweep my_sweep.toml --check        check the spec, run nothing",
             f"{PROG} sweep my_sweep.toml --scheduler tcp://10.0.0.5:8786",
             f"{PROG} sweep --resume results/sweep-20261201-101500",
         ],
@@ -737,7 +737,8 @@ register(
         help="fit parameters to the published figures (rejection ABC)",
         description=_calibrate_description(),
         examples=[
-            f"{PROG} calibrate --samples 64 --seeds 2 --years 5   fit parameters to calibration.md by ABC",
+            f"{PROG} calibrate --samples 64             fit parameters to calibration.md by rejection ABC",
+            f"{PROG} calibrate --samples 64 --seeds 2 --years 5 --workers 2",
             f"{PROG} calibrate --params onset_per_year --prior onset_per_year=0.05:0.4",
             f"{PROG} calibrate --scenario lelystad --funding population_budget --params onset_per_year \\\n"
             "      --target clients_per_1000_inhabitants=13.5:16.5",
