@@ -168,7 +168,8 @@ def _complete(
     done = done_run_ids(folder)
     todo = [s for s in design.runs() if s.run_id not in done]
     tables = manifest.get("tables", {})
-    _execute(
+    earlier = read_rows(folder, design, done) if done else []
+    rows = _execute(
         design,
         todo,
         ex,
@@ -180,7 +181,7 @@ def _complete(
         already=len(done),
         stamp={k: manifest.get(k) for k in ("version", "git_commit")},
     )
-    df = read_rows(folder, design)
+    df = tidy(earlier + rows, design)
     if len(df) != design.n_runs or df["run_id"].tolist() != list(range(design.n_runs)):
         raise RuntimeError(f"{folder}: expected runs 0..{design.n_runs - 1}, found {len(df)} parts")
     write_whole_table(folder, df, {**manifest, "complete": True})
@@ -248,8 +249,7 @@ def _execute(
                     "pid": result["pid"],
                 }
                 write_part(folder, row, prov, result["weekly"], result["clients"])
-            else:
-                rows.append(row)
+            rows.append(row)
             if on_result is not None:
                 on_result(spec, result)
             bar.update(1)
