@@ -62,10 +62,12 @@ def _resume_conflicts(args: argparse.Namespace, defaults: Mapping[str, Any]) -> 
 
 
 def _folder_label(folder: Path, label: str) -> None:
+    """Refuse to resume another command's folder (a sweep takes any design but those)."""
     from .experiments import read_manifest
+    from .experiments.results import command_of
 
-    found = read_manifest(folder).get("label")
-    if found != label:
+    found = command_of(read_manifest(folder))
+    if found != label and (label != "sweep" or found in ("compare", "calibrate")):
         raise UsageError(f"{folder} holds a {found} result, not a {label}: use `{PROG} {found} --resume {folder}`")
 
 
@@ -93,7 +95,7 @@ def _execute(
         return run(), folder
     except KeyboardInterrupt:
         if folder.exists():
-            again = f"{PROG} {design.label if design is not None else args.command} --resume {folder}"
+            again = f"{PROG} {args.command} --resume {folder}"
             raise Interrupted(f"the finished runs are in {folder}; `{again}` computes the rest") from None
         raise
     except OSError as exc:
@@ -315,6 +317,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     if args.resume is not None:
         if args.out is not None or args.check:
             raise UsageError(f"--resume takes the design from {args.resume}/manifest.json; drop --out/--check")
+        _folder_label(args.resume, "sweep")
         design = results_design(args.resume)
     else:
         design = design_from_spec(load_spec(args.spec), where=args.spec.parent)

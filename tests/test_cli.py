@@ -278,3 +278,31 @@ def test_write_table_is_complete_and_clean(tmp_path):
     assert pd.read_parquet(path).equals(df), "expected the table to round-trip through Parquet"
     assert json.loads(side.read_text()) == prov, "expected the sidecar to hold the provenance"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.json", "t.parquet"], "expected no temporary files left"
+
+
+def test_ctrl_c_during_compare_leaves_a_resumable_folder(tmp_path, capsys, monkeypatch):
+    out_dir = tmp_path / "c"
+    real, calls = engine.run_job, []
+
+    def interrupted_second(job):
+        calls.append(job.seed)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(job)
+
+    monkeypatch.setattr(engine, "run_job", interrupted_second)
+    argv = ["compare", "--years", "1", "--replicates", "1", "--funding", "lump_sum,subsidy", "--workers", "1"]
+    code = cli.main([*argv, "--out", str(out_dir), "--population", "3000"])
+    err = capsys.readouterr().err.strip()
+    assert code == 130, f"expected exit code 130 on Ctrl-C, got {code}"
+    assert len(err.splitlines()) == 1 and f"care-sim compare --resume {out_dir}" in err, (
+        f"expected one line saying how to resume, got {err!r}"
+    )
+    assert not json.loads((out_dir / "manifest.json").read_text())["complete"], "expected an incomplete manifest"
+    monkeypatch.setattr(engine, "run_job", real)
+    code = cli.main(["compare", "--resume", str(out_dir), "--workers", "1"])
+    capsys.readouterr()
+    assert code == 0, f"expected the resume to finish the folder, got exit {code}"
+    manifest = json.loads((out_dir / "manifest.json").read_text())
+    assert manifest["complete"] and (out_dir / "compare.png").exists(), "expected a complete folder with its figure"
+    assert len(load_results(out_dir)) == 2, "expected both runs after the resume"

@@ -262,6 +262,13 @@ def read_manifest(folder: str | os.PathLike) -> dict[str, Any]:
     return doc
 
 
+def command_of(manifest: Mapping[str, Any]) -> str:
+    """The care-sim command that made a folder (``compare``, ``sweep``, ...): from the stored
+    command line, else the design's label."""
+    argv = manifest.get("command") or []
+    return str(argv[1]) if len(argv) > 1 else str(manifest.get("label", "sweep"))
+
+
 def write_manifest(folder: str | os.PathLike, manifest: Mapping[str, Any]) -> None:
     write_json(manifest, Path(folder) / MANIFEST)
 
@@ -404,7 +411,7 @@ def load_results(folder: str | os.PathLike, *, table: str = "runs", allow_incomp
         done, total = len(done_run_ids(folder)), manifest.get("n_runs", "?")
         raise IncompleteResultsError(
             f"{folder} is incomplete ({done} of {total} runs done): resume it with "
-            f"`care-sim {manifest.get('label', 'sweep')} --resume {folder}`, or pass allow_incomplete=True"
+            f"`care-sim {command_of(manifest)} --resume {folder}`, or pass allow_incomplete=True"
         )
     design = Design.from_dict(manifest["design"])
     if table == "runs":
