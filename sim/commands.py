@@ -105,7 +105,7 @@ def _execute(
 def _wrote(folder: Path, files: list[str]) -> None:
     print(f"\nwrote {folder}/")
     for name in files:
-        print(f"  {folder / name}")
+        print(f"  {folder / name}" + ("/" if name.endswith("/") else ""))
 
 
 def _png(fig) -> Callable[[Path], object]:
