@@ -179,7 +179,7 @@ def _complete(
         bool(tables.get("clients")),
         on_result,
         already=len(done),
-        stamp={k: manifest.get(k) for k in ("version", "git_commit")},
+        stamp={k: manifest["sessions"][-1].get(k) for k in ("version", "git_commit")},  # this session's code
     )
     df = tidy(earlier + rows, design)
     if len(df) != design.n_runs or df["run_id"].tolist() != list(range(design.n_runs)):
