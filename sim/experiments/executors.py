@@ -160,6 +160,8 @@ def _forkserver_context():
     tqdm's monitor, a Dask client), so workers forked from it are safe; the thread
     variables are in its environment before it imports numpy.
     """
+    if "forkserver" not in multiprocessing.get_all_start_methods():  # Windows
+        return multiprocessing.get_context("spawn")
     from multiprocessing import forkserver
 
     ctx = multiprocessing.get_context("forkserver")

@@ -20,7 +20,6 @@ two processes never resume the same folder at once.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import logging
 import os
@@ -179,6 +178,11 @@ def folder_lock(folder: str | os.PathLike) -> Iterator[None]:
     Raises:
         ResultsError: another process is writing the folder.
     """
+    try:
+        import fcntl
+    except ImportError:  # Windows: no advisory locks on folders; the folder is not locked
+        yield
+        return
     fd = os.open(folder, os.O_RDONLY)
     try:
         try:
