@@ -29,7 +29,7 @@ from sim.experiments import engine as engine_module
 from sim.experiments.results import RUNS_DIR, folder_lock, part_name
 from sim.experiments.spec import SpecError, design_from_spec
 from sim.metrics import SUMMARY_KEYS
-from sim.params import PARAMS
+from sim.params import PARAM_BY_NAME, PARAMS
 
 SMALL = {"years": 1, "population": 3000}
 
@@ -210,6 +210,12 @@ def test_specs_give_grid_lhs_and_sobol_designs_with_the_salib_problem():
     )
     assert len(lhs.points) == 8 and lhs.n_runs == 16, f"expected 8 sets x 2 replicates, got {lhs.n_runs}"
     assert all(isinstance(p["providers"], int) and 2 <= p["providers"] <= 9 for p in lhs.points), "ints rounded"
+    ties = design_from_spec(
+        {"design": "lhs", "samples": 8, "vary": {"ties_per_resident": [4, 12], "outreach": "analysis"}}
+    )
+    step = getattr(PARAM_BY_NAME["ties_per_resident"], "step", 1)
+    assert all(p["ties_per_resident"] % step == 0 for p in ties.points), "expected whole numbers on their step"
+    assert sorted({p["outreach"] for p in ties.points}) == [False, True], "expected a switch's values as categories"
     sobol = design_from_spec(
         {"design": "sobol", "samples": 4, "vary": {"hourly_price_eur": [40, 80], "kpi_target": [0.5, 0.9]}}
     )

@@ -17,9 +17,10 @@ Example ``my_sweep.toml``::
     hourly_price_eur = [45.0, 75.0]         # lhs/sobol: [lo, hi]; grid: the values
     provider_altruism = "analysis"          # lhs/sobol: the parameter's analysis range
     funding = ["fee_for_service", "lump_sum"]  # switches and choices: categories
+    outreach = "analysis"                   # a switch or choice: every value it may take
 
 Numbers are sampled uniformly within ``[lo, hi]`` by SALib (``SALib.sample.latin`` and
-``SALib.sample.sobol``), integers rounded; switches and choices (``funding``, ``outreach``,
+``SALib.sample.sobol``), whole numbers rounded to their allowed values; switches and choices (``funding``, ``outreach``,
 also ``scenario`` for presets) are categories: a grid crosses them with the other values,
 lhs and sobol cross them with the whole sample. Every key, range and value is checked
 against the parameter table before anything runs; the SALib problem and sample go into
@@ -100,7 +101,30 @@ def _range(p: Param, name: str, value: Any) -> tuple[float, float]:
     return float(lo), float(hi)
 
 
+def _analysis_values(p: Param | None, name: str) -> list[Any]:
+    """The categories an analysis takes for a switch or choice (``name = "analysis"``)."""
+    if p is not None and hasattr(p, "analysis_values"):
+        return list(p.analysis_values())
+    if p is not None and p.choices:
+        return list(p.choices)
+    if p is not None and p.kind is bool:
+        return [False, True]
+    raise SpecError(f"[vary] {name} = 'analysis': give the values as a list")
+
+
+def _on_step(p: Param, value: float) -> int:
+    """A sampled whole number rounded to the parameter's allowed values (its ``step`` from
+    ``lo``: e.g. even tie counts), kept inside the table's bounds."""
+    step = int(getattr(p, "step", 1) or 1)
+    v = int(p.lo + round((value - p.lo) / step) * step)
+    while v > p.hi:
+        v -= step
+    return v
+
+
 def _values(p: Param | None, name: str, value: Any) -> list[Any]:
+    if value == "analysis" and _categorical(p):
+        value = _analysis_values(p, name)
     values = value if isinstance(value, list) else [value]
     if not values:
         raise SpecError(f"[vary] {name} = []: give at least one value")
@@ -231,7 +255,7 @@ def _sampled_points(
     for x in sample:
         row = {}
         for n, v in zip(sampled, x, strict=True):
-            row[n] = round(float(v)) if n in rounded else float(v)
+            row[n] = _on_step(params[n], float(v)) if n in rounded else float(v)
         rows.append(row)
     combos = [dict(c) for c in itertools.product(*[[(n, v) for v in vs] for n, vs in crossed.items()])]
     meta["salib"] = {
