@@ -10,8 +10,10 @@ Quick start::
 from importlib.metadata import PackageNotFoundError, version
 
 from .agents import Client, InformalCarer, Municipality, Provider, Volunteer
+from .batch import batch_run
+from .experiments import Design, load_results, resume, run_design
 from .funding import FUNDING, optimal_hours, provider_utility
-from .metrics import SUMMARY_KEYS
+from .metrics import SUMMARY_KEYS, summarise
 from .model import CareModel, InvariantError
 from .params import PARAMS, Scenario, ScenarioError, list_scenarios, load_scenario
 from .run import BASE_SEED, RunResult, compare, median_table, replicate_seeds, run
@@ -28,6 +30,7 @@ __all__ = [
     "SUMMARY_KEYS",
     "CareModel",
     "Client",
+    "Design",
     "InformalCarer",
     "InvariantError",
     "Municipality",
@@ -37,12 +40,17 @@ __all__ = [
     "ScenarioError",
     "Volunteer",
     "__version__",
+    "batch_run",
     "compare",
     "list_scenarios",
+    "load_results",
     "load_scenario",
     "median_table",
     "optimal_hours",
     "provider_utility",
     "replicate_seeds",
+    "resume",
     "run",
+    "run_design",
+    "summarise",
 ]

@@ -6,11 +6,12 @@ import time
 
 import numpy as np
 import pandas as pd
-from mesa import DataCollector, Model
+from mesa import Model
 from mesa.discrete_space import Network
 
 from . import rules
 from .agents import Client, InformalCarer, Municipality, Provider, Volunteer
+from .batch import SummaryCollector  # engine block (issue #9), see __init__
 from .columns import clip, indices
 from .contracts import contract_structure, neighbourhood_distances, transport_per_client_hour
 from .funding import FUNDING, loss_weight, money_weight
@@ -129,7 +130,11 @@ class CareModel(Model):
         self.week = 0
         self.n_weeks = params.years * 52
         self._setup()
-        self.datacollector = DataCollector(model_reporters=WEEKLY)
+        # --- engine block (issue #9): the weekly reporters plus summary_<key> columns, NaN
+        # until the final week, where they hold the run summary (for mesa.batch_run; see
+        # sim/batch.py). Nothing else in this file belongs to the engine.
+        self.datacollector = SummaryCollector(model_reporters=WEEKLY)
+        # --- end of engine block
 
     # ------------------------------------------------------------------ set-up (ODD 5)
     def _setup(self) -> None:
