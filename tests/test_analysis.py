@@ -93,9 +93,9 @@ def sobol_runs():
     # blend_ffs_share cannot matter under fee-for-service (no lump-sum part is paid);
     # baseline_clients_per_1000 sets how many clients came over in 2015, most of the
     # caseload of a 2-year run; tie_rewiring only moves who notices whom
-    prob = salib_problem(["blend_ffs_share", "baseline_clients_per_1000", "tie_rewiring"])
-    design = sobol_design("default", prob, 16, replicates=1, fixed={"funding": "fee_for_service", **SMALL})
-    return prob, run_design(design, progress=False)
+    names = ["blend_ffs_share", "baseline_clients_per_1000", "tie_rewiring"]
+    design = sobol_design("default", names, 16, replicates=1, fixed={"funding": "fee_for_service", **SMALL})
+    return design.meta["salib"], run_design(design, progress=False)
 
 
 def test_a_parameter_that_cannot_matter_gets_no_index(sobol_runs):
@@ -124,7 +124,23 @@ def test_sobol_indices_check_their_input(sobol_runs):
     with pytest.raises(KeyError, match="not_a_metric"):
         sobol_indices(runs, prob, ["not_a_metric"])
     with pytest.raises(sim.ScenarioError, match="power of 2"):
-        sobol_design("default", prob, 12)
+        sobol_design("default", ["tie_rewiring"], 12)
+    with pytest.raises(ValueError, match="need a Sobol' design"):
+        sobol_indices(runs, {**prob, "method": "latin"}, ["spend_eur"])
+
+
+def test_sobol_indices_within_crossed_categories():
+    design = sobol_design("default", ["blend_ffs_share", "funding"], 4, fixed=SMALL)
+    salib = design.meta["salib"]
+    assert salib["crossed"]["funding"] == list(sim.params.FUNDING_MODELS), "a choice is crossed with the sample"
+    assert len(design.points) == salib["rows"] * len(sim.params.FUNDING_MODELS), "a block of rows per model"
+    runs = run_design(design, progress=False)
+    si = sobol_indices(runs, salib, ["formal_hours_per_client_week"]).set_index("funding")
+    # the blend share only changes what the blended model pays: zero elsewhere, exactly
+    for f in ("fee_for_service", "lump_sum", "subsidy", "output_based", "population_budget"):
+        assert si.at[f, "ST"] == 0, f"the blend share cannot matter under {f}, got ST = {si.at[f, 'ST']}"
+    # with 4 base samples the size of an index is too noisy to bound; that it is not 0 is not
+    assert si.at["blended", "ST"] > 0, f"under blended it moves the hours, got ST = {si.at['blended', 'ST']}"
 
 
 # --- EMA Workbench ---------------------------------------------------------------------------
@@ -188,15 +204,15 @@ def test_prim_works_under_pandas_3_with_whole_numbers_and_categories():
 def test_discover_finds_the_parameter_that_drives_the_outcome():
     # non-askers are never reached under a lump sum without outreach: their share drives
     # the unreached share; the carer tolerance does not touch who is reached
-    prob = salib_problem(["non_asker_share", "carer_tolerance_hours"])
-    runs = run_design(discovery_design("default", prob, 40, fixed={"funding": "lump_sum", **SMALL}), progress=False)
-    d = discover(runs, prob, "clients_per_1000_inhabitants", float(runs["clients_per_1000_inhabitants"].median()))
+    names = ["non_asker_share", "carer_tolerance_hours"]
+    runs = run_design(discovery_design("default", names, 40, fixed={"funding": "lump_sum", **SMALL}), progress=False)
+    d = discover(runs, names, "clients_per_1000_inhabitants", float(runs["clients_per_1000_inhabitants"].median()))
     lim = d.limits().set_index("parameter")
     assert "non_asker_share" in lim.index, f"the box must restrict the non-asker share, got {list(lim.index)}"
     assert d.stats()["density"] > 0.7, f"the box should hold mostly cases of interest: {d.stats()}"
     assert any("non_asker_share" in line for line in d.summary_lines()), "the summary names the restriction"
     with pytest.raises(ValueError, match="choose a threshold inside the range"):
-        discover(runs, prob, "clients_per_1000_inhabitants", 1e9)
+        discover(runs, names, "clients_per_1000_inhabitants", 1e9)
 
 
 def test_nondominated():
@@ -214,3 +230,66 @@ def test_optimize_returns_a_reevaluated_front():
     assert (r["underserved_share_median"] <= r["underserved_share_p90"]).all(), "bands must hold the median"
     assert opt.settings["fresh_base_seed"] != opt.settings["seed"], "re-evaluation must use fresh seeds"
     assert set(opt.runs["seed"]) == set(sim.replicate_seeds(sim.BASE_SEED + 1, 2)), "the fresh seeds are used"
+
+
+# --- the commands ------------------------------------------------------------------------------
+def _cli(*argv):
+    from sim.cli import main
+
+    return main([str(a) for a in argv])
+
+
+def test_analyze_command_writes_indices_and_a_figure(tmp_path, capsys):
+    spec = tmp_path / "sobol.toml"
+    spec.write_text(
+        'design = "sobol"\nsamples = 4\n[base]\nyears = 2\npopulation = 3000\n'
+        '[vary]\nblend_ffs_share = "analysis"\nbaseline_clients_per_1000 = "analysis"\n'
+        'funding = ["fee_for_service", "blended"]\n'
+    )
+    out = tmp_path / "sweep"
+    assert _cli("sweep", spec, "--out", out, "--workers", 1) == 0, "the sweep must run"
+    assert _cli("analyze", out, "--metrics", "spend_eur", "--top", 2) == 0, "analyze must succeed"
+    text = capsys.readouterr().out
+    assert "spend_eur | funding=fee_for_service" in text, "indices are given per crossed funding model"
+    si = pd.read_csv(out / "sobol.csv")
+    ffs = si[(si.funding == "fee_for_service") & (si.parameter == "blend_ffs_share")]
+    assert (ffs.ST == 0).all(), "the blend share has no total effect under fee-for-service"
+    assert (out / "sobol.png").stat().st_size > 10_000, "the figure must be written"
+
+
+def test_analyze_refuses_a_folder_that_is_not_a_sobol_sweep(tmp_path, capsys):
+    spec = tmp_path / "grid.toml"
+    spec.write_text('design = "grid"\n[base]\nyears = 1\npopulation = 2000\n[vary]\nproviders = [2, 3]\n')
+    assert _cli("sweep", spec, "--out", tmp_path / "g", "--workers", 1) == 0, "the grid must run"
+    capsys.readouterr()
+    assert _cli("analyze", tmp_path / "g") == 2, "analyze of a grid must be refused with exit 2"
+    assert "is not a Sobol' sweep" in capsys.readouterr().err, "with a one-line reason"
+
+
+def test_discover_command_writes_the_box_and_its_figures(tmp_path, capsys):
+    out = tmp_path / "d"
+    argv = ["discover", "--params", "non_asker_share,carer_tolerance_hours", "--samples", 24, "--years", 2]
+    argv += ["--population", 3000, "--metric", "unreached_share", "--above", 0.45, "--out", out, "--workers", 1]
+    assert _cli(*argv) == 0, "discover must succeed"
+    text = capsys.readouterr().out
+    assert "have unreached_share > 0.45" in text, "the summary names the rule"
+    for name in ("prim_box.csv", "prim_trajectory.csv", "prim.json", "prim_tradeoff.png", "prim_box.png"):
+        assert (out / name).exists(), f"discover must write {name}"
+    assert sim.load_results(out)["funding"].eq("lump_sum").all(), "the default funding model is the lump sum"
+
+
+def test_optimize_command_writes_the_front_and_its_figure(tmp_path, capsys):
+    out = tmp_path / "o"
+    argv = ["optimize", "--nfe", 16, "--population-size", 8, "--replicates", 1, "--fresh-replicates", 2]
+    argv += ["--years", 2, "--population", 3000, "--out", out, "--workers", 1]
+    assert _cli(*argv) == 0, "optimize must succeed"
+    import json
+
+    doc = json.loads((out / "optimize.json").read_text())
+    assert doc["complete"] is True and doc["settings"]["nfe"] == 16, "optimize.json records a finished search"
+    front = pd.read_csv(out / "front.csv")
+    assert len(front) >= 1 and front["nondominated"].any(), "the front must hold a contract"
+    assert (out / "optimize.png").stat().st_size > 10_000, "the figure must be written"
+    assert sim.load_results(out / "reevaluation")["seed"].nunique() == 2, "re-evaluated on 2 fresh seeds"
+    assert _cli("optimize", "--levers", "kpi_targte") == 2, "a misspelt lever is refused"
+    assert "did you mean 'kpi_target'" in capsys.readouterr().err, "with a suggestion"

@@ -11,62 +11,44 @@ of interest); the chosen box is the one with the highest coverage among those wi
 ``min_density``.
 
 Example:
-    >>> problem = salib_problem(["carer_support_relief", "network_build_hours", "non_asker_share"])
-    >>> design = discovery_design("default", problem, 200, fixed={"funding": "lump_sum"})
-    >>> d = discover(run_design(design), problem, "underserved_share", 0.3)
+    >>> names = ["carer_support_relief", "network_build_hours", "non_asker_share"]
+    >>> design = discovery_design("default", names, 200, fixed={"funding": "lump_sum"})
+    >>> d = discover(run_design(design), names, "underserved_share", 0.3)
     >>> print("\\n".join(d.summary_lines()))
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..params import PARAM_BY_NAME, ScenarioError
+from ..params import PARAM_BY_NAME
 from ..run import BASE_SEED
-from .sensitivity import param_label, point_means, points_from_sample
-
-
-def lhs_sample(problem: Mapping[str, Any], n: int, *, seed: int = BASE_SEED) -> np.ndarray:
-    """A Latin hypercube of ``n`` rows over the problem's intervals (SALib)."""
-    from SALib.sample import latin
-
-    if n < 2:
-        raise ScenarioError(f"a Latin hypercube needs at least 2 samples, not {n}")
-    return latin.sample(dict(problem), n, seed=seed)
+from .sensitivity import param_label, point_means
 
 
 def discovery_design(
     scenario,
-    problem: Mapping[str, Any],
+    names: Sequence[str],
     samples: int,
     *,
     replicates: int = 1,
     seed: int = BASE_SEED,
     fixed: Mapping[str, Any] | None = None,
+    bounds: Mapping[str, Sequence[float]] | None = None,
     label: str = "discover",
 ):
-    """An engine design: a Latin hypercube of ``samples`` points over ``problem``, each run on
-    the same ``replicates`` seeds, with ``fixed`` overrides (e.g. the funding model)."""
-    from . import Design
+    """An engine design: a Latin hypercube of ``samples`` points over the analysis ranges (or
+    ``bounds``) of the numbers among ``names``, crossed with every value of the switches
+    and choices among them, each point run on the same ``replicates`` seeds, with ``fixed``
+    values (e.g. the funding model) in every point (as a sweep spec with ``design = "lhs"``)."""
+    from .sensitivity import _spec_design
 
-    fixed = dict(fixed or {})
-    clash = set(fixed) & set(problem["names"])
-    if clash:
-        raise ScenarioError(f"{sorted(clash)} are both varied and fixed")
-    points = [{**fixed, **pt} for pt in points_from_sample(problem, lhs_sample(problem, samples, seed=seed))]
-    meta = {
-        "design": "lhs",
-        "salib_problem": {k: problem[k] for k in ("num_vars", "names", "bounds")},
-        "samples": samples,
-        "sample_seed": seed,
-        "fixed": fixed,
-    }
-    return Design(scenario=scenario, points=points, replicates=replicates, base_seed=seed, label=label, meta=meta)
+    return _spec_design("lhs", scenario, names, samples, replicates, seed, fixed, bounds, label)
 
 
 @dataclass
@@ -164,7 +146,7 @@ class Discovery:
 
 def discover(
     results: pd.DataFrame,
-    problem: Mapping[str, Any],
+    names: Sequence[str],
     metric: str,
     threshold: float,
     *,
@@ -176,8 +158,8 @@ def discover(
     """Run PRIM on a design's results.
 
     Args:
-        results: the engine's table of a :func:`discovery_design`.
-        problem: its SALib problem (the varied parameters).
+        results: the engine's table of a :func:`discovery_design` (or any design).
+        names: the varied parameters PRIM may restrict (columns of ``results``).
         metric: the summary metric that defines a case of interest.
         threshold: the case of interest is ``metric > threshold`` (``above``) or
             ``metric < threshold``.
@@ -190,7 +172,10 @@ def discover(
     """
     from ..ema import pandas_deprecations_ignored, prim
 
-    names = list(problem["names"])
+    names = list(names)
+    missing = [n for n in names if n not in results.columns]
+    if missing:
+        raise KeyError(f"parameters {missing} are not columns of the results")
     means = point_means(results, [metric])[metric]
     x = results.drop_duplicates("point").sort_values("point").set_index("point")[names]
     x = x.loc[means.index].reset_index(drop=True)
@@ -271,4 +256,4 @@ def plot_box(d: Discovery, ax=None):
     return ax
 
 
-__all__ = ["Discovery", "discover", "discovery_design", "lhs_sample", "plot_box", "plot_tradeoff"]
+__all__ = ["Discovery", "discover", "discovery_design", "plot_box", "plot_tradeoff"]

@@ -13,15 +13,19 @@ allowed value gets an equal share of the unit interval:
 - a switch (``True``/``False``) is sampled on ``[0, 1]`` and is ``True`` from 0.5 up;
 - a choice of ``k`` options is sampled on ``[0, k]`` and takes option ``floor(x)``.
 
+Sweeps (``care-sim sweep``, :mod:`sim.experiments.spec`) sample through these functions, so
+a design made here and one made from a TOML spec are the same design.
+
 Example:
-    >>> problem = salib_problem(["carer_support_relief", "network_build_hours"])
-    >>> design = sobol_design("default", problem, 64, replicates=2, fixed={"funding": "lump_sum"})
+    >>> design = sobol_design("default", ["carer_support_relief", "network_build_hours"], 64,
+    ...                       replicates=2, fixed={"funding": "lump_sum"})
     >>> runs = run_design(design)
-    >>> sobol_indices(runs, problem, ["unmet_need_share"])
+    >>> sobol_indices(runs, design.meta["salib"], ["unmet_need_share"])
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -51,14 +55,16 @@ def analysed_params(roles: Iterable[str] = DEFAULT_ROLES, *, source: str | None 
     return out
 
 
-def check_names(names: Iterable[str]) -> list[Param]:
-    """The table rows of ``names``; unknown or non-analysed names raise :class:`ScenarioError`."""
+def check_names(names: Iterable[str], *, ranged: Iterable[str] = ()) -> list[Param]:
+    """The table rows of ``names``; unknown or repeated names raise :class:`ScenarioError`,
+    and so does a name without an analysis range unless it is in ``ranged`` (given a range)."""
+    ranged = set(ranged)
     rows = []
     for name in names:
         if name not in PARAM_BY_NAME:
             raise ScenarioError(_unknown_message(name))
         p = PARAM_BY_NAME[name]
-        if not p.analysed:
+        if not p.analysed and name not in ranged:
             raise ScenarioError(f"{name} has no analysis range: {p.analysis_source or 'it is not analysed'}")
         if name in {r.name for r in rows}:
             raise ScenarioError(f"parameter {name} is named twice")
@@ -98,8 +104,8 @@ def salib_problem(
     Raises:
         ScenarioError: an unknown or non-analysed name, or bounds outside the table's.
     """
-    rows = check_names(names) if names is not None else analysed_params()
     bounds = dict(bounds or {})
+    rows = check_names(names, ranged=bounds) if names is not None else analysed_params()
     unknown = set(bounds) - {p.name for p in rows}
     if unknown:
         raise ScenarioError(f"bounds given for {sorted(unknown)}, which are not varied")
@@ -139,47 +145,36 @@ def points_from_sample(problem: Mapping[str, Any], sample: np.ndarray) -> list[d
     return [{p.name: value_from_sample(p, x) for p, x in zip(rows, line, strict=True)} for line in sample]
 
 
-def sobol_sample(problem: Mapping[str, Any], n: int, *, calc_second_order: bool = False, seed: int = BASE_SEED):
-    """Saltelli's extension of a scrambled Sobol' sequence (SALib): ``n * (D + 2)`` rows, or
-    ``n * (2D + 2)`` with second-order indices. ``n`` must be a power of 2."""
-    from SALib.sample import sobol
-
-    if n < 2 or n & (n - 1):
-        raise ScenarioError(f"a Sobol' design needs a power of 2 base samples (2, 4, 8, ...), not {n}")
-    return sobol.sample(dict(problem), n, calc_second_order=calc_second_order, scramble=True, seed=seed)
-
-
 def sobol_design(
     scenario,
-    problem: Mapping[str, Any],
+    names: Sequence[str],
     n: int,
     *,
     replicates: int = 1,
-    calc_second_order: bool = False,
+    second_order: bool = False,
     seed: int = BASE_SEED,
     fixed: Mapping[str, Any] | None = None,
+    bounds: Mapping[str, Sequence[float]] | None = None,
     label: str = "sobol",
 ):
-    """An engine design for Sobol' indices: the SALib sample as design points, each run on
-    the same ``replicates`` seeds (common random numbers), with ``fixed`` overrides in
-    every point. The SALib problem and settings go into the design's ``meta``."""
-    from . import Design
+    """An engine design for Sobol' indices: Saltelli's sample of ``names`` (``n`` base
+    samples, a power of 2) over their analysis ranges (or ``bounds``), each point run on
+    the same ``replicates`` seeds, with ``fixed`` values in every point. Switches and
+    choices among ``names`` are crossed with the sample (indices per category), as in a
+    sweep spec with ``design = "sobol"``; the SALib problem is in ``meta["salib"]``."""
+    return _spec_design("sobol", scenario, names, n, replicates, seed, fixed, bounds, label, second_order)
 
-    x = sobol_sample(problem, n, calc_second_order=calc_second_order, seed=seed)
-    fixed = dict(fixed or {})
-    clash = set(fixed) & set(problem["names"])
-    if clash:
-        raise ScenarioError(f"{sorted(clash)} are both varied and fixed")
-    points = [{**fixed, **pt} for pt in points_from_sample(problem, x)]
-    meta = {
-        "design": "sobol",
-        "salib_problem": {k: problem[k] for k in ("num_vars", "names", "bounds")},
-        "base_samples": n,
-        "calc_second_order": calc_second_order,
-        "sample_seed": seed,
-        "fixed": fixed,
-    }
-    return Design(scenario=scenario, points=points, replicates=replicates, base_seed=seed, label=label, meta=meta)
+
+def _spec_design(kind, scenario, names, samples, replicates, seed, fixed, bounds, label, second_order=False):
+    from .spec import design_from_spec
+
+    bounds = dict(bounds or {})
+    vary = {name: list(bounds[name]) if name in bounds else "analysis" for name in names}
+    spec = {"scenario": scenario, "design": kind, "samples": samples, "replicates": replicates, "seed": seed}
+    spec.update(label=label, base=dict(fixed or {}), vary=vary)
+    if kind == "sobol":
+        spec["second_order"] = second_order
+    return design_from_spec(spec)
 
 
 def point_means(results: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
@@ -192,10 +187,9 @@ def point_means(results: pd.DataFrame, metrics: Sequence[str]) -> pd.DataFrame:
 
 def sobol_indices(
     results: pd.DataFrame,
-    problem: Mapping[str, Any],
+    salib: Mapping[str, Any],
     metrics: Sequence[str],
     *,
-    calc_second_order: bool = False,
     conf_level: float = 0.95,
     num_resamples: int = 1000,
     seed: int = BASE_SEED,
@@ -204,59 +198,72 @@ def sobol_indices(
 
     Each design point's value is the mean over its replicates (common seeds, so that a
     parameter with no effect leaves every point's value exactly unchanged and gets ST = 0).
+    Where switches or choices were crossed with the sample (e.g. ``funding``), the indices
+    are computed within each combination of them.
 
     Args:
-        results: the engine's table of a :func:`sobol_design` (columns ``point`` and the
-            metrics).
-        problem: the SALib problem of the design.
+        results: the engine's table of a Sobol' design (a sweep spec with ``design =
+            "sobol"``, or :func:`sobol_design`).
+        salib: the design's ``meta["salib"]`` (problem, ``calc_second_order``, ``rows``,
+            ``crossed``).
         metrics: summary metrics to analyse.
-        calc_second_order: as in the design.
         conf_level: confidence level of the intervals (SALib's bootstrap).
         num_resamples: bootstrap resamples.
         seed: seed of the bootstrap.
 
     Returns:
-        A row per metric and parameter: ``metric, parameter, S1, S1_conf, ST, ST_conf,
-        variance``. A metric that does not vary over the design (variance 0) gets
-        indices 0 and confidence 0: no parameter moves it.
+        A row per combination, metric and parameter: the crossed categories' columns, then
+        ``metric, parameter, S1, S1_conf, ST, ST_conf, variance``. A metric that does not
+        vary (variance 0) gets indices 0 with confidence 0: no parameter moves it.
+
+    Raises:
+        ValueError: not a Sobol' design, or non-finite values.
     """
     from SALib.analyze import sobol
 
-    y = point_means(results, metrics)
+    if salib.get("method") != "sobol":
+        raise ValueError(f"Sobol' indices need a Sobol' design, not {salib.get('method')!r}")
+    problem = dict(salib["problem"])
+    second = bool(salib.get("calc_second_order", False))
     d = problem["num_vars"]
-    per = 2 * d + 2 if calc_second_order else d + 2
-    if len(y) % per:
-        raise ValueError(f"{len(y)} design points is not a multiple of {per}: not a Sobol' design of this problem")
+    per_block = int(salib["rows"])
+    if per_block % (2 * d + 2 if second else d + 2):
+        raise ValueError(f"{per_block} rows is not a Saltelli sample of {d} parameters")
+    y = point_means(results, metrics)
+    crossed = dict(salib.get("crossed") or {})
+    combos = [dict(c) for c in itertools.product(*[[(n, v) for v in vs] for n, vs in crossed.items()])]
+    if len(y) != per_block * len(combos):
+        raise ValueError(f"{len(y)} design points is not a multiple of {per_block}: not this Sobol' design")
     rows = []
-    for m in metrics:
-        v = y[m].to_numpy(dtype=float)
-        var = float(np.var(v))
-        if not np.all(np.isfinite(v)):
-            raise ValueError(f"metric {m} has non-finite values")
-        if var == 0.0 or var <= 1e-24 * max(1.0, float(np.mean(v)) ** 2):
-            si = {k: np.zeros(d) for k in ("S1", "S1_conf", "ST", "ST_conf")}
-        else:
-            si = sobol.analyze(
-                dict(problem),
-                v,
-                calc_second_order=calc_second_order,
-                num_resamples=num_resamples,
-                conf_level=conf_level,
-                print_to_console=False,
-                seed=seed,
-            )
-        for j, name in enumerate(problem["names"]):
-            rows.append(
-                {
-                    "metric": m,
-                    "parameter": name,
-                    "S1": float(si["S1"][j]),
-                    "S1_conf": float(si["S1_conf"][j]),
-                    "ST": float(si["ST"][j]),
-                    "ST_conf": float(si["ST_conf"][j]),
-                    "variance": var,
-                }
-            )
+    for b, combo in enumerate(combos):
+        block = y.iloc[b * per_block : (b + 1) * per_block]
+        for m in metrics:
+            v = block[m].to_numpy(dtype=float)
+            if not np.all(np.isfinite(v)):
+                raise ValueError(f"metric {m} has non-finite values")
+            var = float(np.var(v))
+            if var <= 1e-24 * max(1.0, float(np.mean(v)) ** 2):
+                si = {k: np.zeros(d) for k in ("S1", "S1_conf", "ST", "ST_conf")}
+            else:
+                si = sobol.analyze(
+                    problem,
+                    v,
+                    calc_second_order=second,
+                    num_resamples=num_resamples,
+                    conf_level=conf_level,
+                    print_to_console=False,
+                    seed=seed,
+                )
+            for j, name in enumerate(problem["names"]):
+                rows.append(
+                    {
+                        **combo,
+                        "metric": m,
+                        "parameter": name,
+                        **{k: float(si[k][j]) for k in ("S1", "S1_conf", "ST", "ST_conf")},
+                        "variance": var,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -267,12 +274,18 @@ def param_label(name: str) -> str:
     return f"{words} ({p.unit})" if p is not None and p.unit else words
 
 
-def plot_sobol(indices: pd.DataFrame, metric: str, ax=None, *, top: int | None = 15):
+def plot_sobol(
+    indices: pd.DataFrame, metric: str, ax=None, *, where: Mapping[str, Any] | None = None, top: int | None = 15
+):
     """Horizontal bars of the total (ST) and first-order (S1) index of each parameter for
-    one metric, with their confidence intervals, largest ST on top. Returns the axes."""
+    one metric (within the crossed categories ``where``, e.g. ``{"funding": "lump_sum"}``),
+    with their confidence intervals, largest ST on top. Returns the axes."""
     import matplotlib.pyplot as plt
 
-    d = indices[indices["metric"] == metric].sort_values("ST", ascending=True)
+    d = indices[indices["metric"] == metric]
+    for k, v in (where or {}).items():
+        d = d[d[k] == v]
+    d = d.sort_values("ST", ascending=True)
     if top is not None:
         d = d.tail(top)
     if ax is None:
@@ -284,7 +297,8 @@ def plot_sobol(indices: pd.DataFrame, metric: str, ax=None, *, top: int | None =
     ax.set_yticks(y, [param_label(n) for n in d["parameter"]])
     ax.set_xlim(left=0.0)
     ax.set_xlabel("Sobol' index: share of the metric's variance (bars: 95% confidence)")
-    ax.set_title(metric.replace("_", " "))
+    extra = ", ".join(f"{k} = {v}" for k, v in (where or {}).items())
+    ax.set_title(metric.replace("_", " ") + (f" ({extra})" if extra else ""))
     ax.legend(loc="lower right", fontsize="small")
     ax.grid(axis="x", alpha=0.3)
     return ax
