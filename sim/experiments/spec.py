@@ -39,9 +39,10 @@ from typing import Any
 
 import numpy as np
 
-from ..params import PARAM_BY_NAME, Param, ScenarioError, load_scenario
+from ..params import PARAM_BY_NAME, Param, Scenario, ScenarioError, load_scenario
 from ..run import BASE_SEED
 from .design import SCENARIO_KEY, Design, DesignError
+from .sensitivity import points_from_sample, salib_problem
 
 DESIGNS = ("grid", "lhs", "sobol")
 TOP_KEYS = ("scenario", "design", "samples", "replicates", "seed", "second_order", "label", "base", "vary")
@@ -112,16 +113,6 @@ def _analysis_values(p: Param | None, name: str) -> list[Any]:
     raise SpecError(f"[vary] {name} = 'analysis': give the values as a list")
 
 
-def _on_step(p: Param, value: float) -> int:
-    """A sampled whole number rounded to the parameter's allowed values (its ``step`` from
-    ``lo``: e.g. even tie counts), kept inside the table's bounds."""
-    step = int(getattr(p, "step", 1) or 1)
-    v = int(p.lo + round((value - p.lo) / step) * step)
-    while v > p.hi:
-        v -= step
-    return v
-
-
 def _values(p: Param | None, name: str, value: Any) -> list[Any]:
     if value == "analysis" and _categorical(p):
         value = _analysis_values(p, name)
@@ -182,9 +173,11 @@ def design_from_spec(spec: Mapping[str, Any], where: Path | None = None) -> Desi
         if kind is None:
             raise SpecError(f"the spec needs design = one of {', '.join(DESIGNS)}")
         raise _unknown("design", str(kind), list(DESIGNS))
-    scenario = str(spec.get("scenario", "default"))
-    if where is not None and scenario.endswith(".toml") and not Path(scenario).is_absolute():
-        scenario = str(where / scenario)
+    scenario = spec.get("scenario", "default")
+    if not isinstance(scenario, Scenario):  # a Scenario when a design is made in Python
+        scenario = str(scenario)
+        if where is not None and scenario.endswith(".toml") and not Path(scenario).is_absolute():
+            scenario = str(where / scenario)
     base = dict(spec.get("base", {}))
     vary = dict(spec.get("vary", {}))
     if not vary:
@@ -207,7 +200,7 @@ def design_from_spec(spec: Mapping[str, Any], where: Path | None = None) -> Desi
     second_order = spec.get("second_order", False)
     if not isinstance(second_order, bool):
         raise SpecError(f"second_order = {second_order!r} must be true or false")
-    meta: dict[str, Any] = {"spec": dict(spec), "design": kind}
+    meta: dict[str, Any] = {"spec": {**spec, "scenario": sc.name}, "design": kind}
     if kind == "grid":
         if "samples" in spec or "second_order" in spec:
             raise SpecError("a grid takes its values from [vary]: drop samples and second_order")
@@ -248,15 +241,12 @@ def _sampled_points(
     sampled = {n: _range(params[n], n, v) for n, v in vary.items() if not _categorical(params[n])}
     if not sampled:
         raise SpecError(f"a {kind} design needs at least one number to sample in [vary]; use a grid for categories")
-    problem = {"num_vars": len(sampled), "names": list(sampled), "bounds": [list(b) for b in sampled.values()]}
+    # whole numbers get half a step either side, so that rounding gives each allowed value
+    # an equal share (sim.experiments.sensitivity)
+    problem = salib_problem(list(sampled), bounds=sampled)
     sample = salib_sample(kind, problem, samples, seed, second_order)
     rounded = [n for n in sampled if params[n].kind is int]
-    rows = []
-    for x in sample:
-        row = {}
-        for n, v in zip(sampled, x, strict=True):
-            row[n] = _on_step(params[n], float(v)) if n in rounded else float(v)
-        rows.append(row)
+    rows = points_from_sample(problem, sample)
     combos = [dict(c) for c in itertools.product(*[[(n, v) for v in vs] for n, vs in crossed.items()])]
     meta["salib"] = {
         "method": "latin" if kind == "lhs" else "sobol",
