@@ -467,7 +467,8 @@ class Plot:
 
     Reusing the figure and its canvas keeps matplotlib's text layout cache warm and skips
     the layout engine: margins are fixed in inches, wide enough for the tick labels.
-    :meth:`png` updates the artists from the model (:meth:`update`) and renders.
+    :meth:`png` updates the artists from the model (:meth:`update`) and redraws only the
+    ones that change (:meth:`draw`).
     """
 
     #: margins in inches: left, right, top, bottom (without the legend)
@@ -479,6 +480,7 @@ class Plot:
             self.canvas = FigureCanvasAgg(self.fig)
             self.axes = self.fig.subplots(rows, cols, squeeze=False).ravel()
             self.legend_rows = 0
+            self.background = None  # see draw()
             self.build(dm)
             w, h = size
             left, right, top, bottom = self.margins
@@ -502,7 +504,23 @@ class Plot:
         return buf.getvalue()
 
     def draw(self) -> None:
-        self.canvas.draw()
+        """Render: the parts that never change once, into a background image; then, each
+        time, that image and the :meth:`dynamic` artists on it (matplotlib's blitting)."""
+        dynamic = self.dynamic()
+        if self.background is None:
+            for artist in dynamic:
+                artist.set_visible(False)
+            self.canvas.draw()
+            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+            for artist in dynamic:
+                artist.set_visible(True)
+        self.canvas.restore_region(self.background)
+        for artist in dynamic:
+            self.fig.draw_artist(artist)
+
+    def dynamic(self) -> list:
+        """The artists that change between redraws: the lines and the y axes (their limits follow the data)."""
+        return [*(line for ax in self.axes for line in ax.get_lines()), *(ax.yaxis for ax in self.axes)]
 
     def _legend(self, handles: list, ncols: int = 2, **kw) -> None:
         """The figure's legend, centred below the panels (the bottom margin grows with its rows)."""
@@ -608,9 +626,8 @@ class DifferencePlot(Plot):
 class NetworkPlot(Plot):
     """The neighbourhood network of each run, its nodes coloured by :func:`client_status`.
 
-    Ties and positions are drawn once into a background image; a redraw restores it and
-    draws only what changes (the nodes, one scatter collection per run with the clients on
-    top, the titles and the legend): matplotlib's blitting.
+    Ties and positions are drawn once (:meth:`Plot.draw`); a redraw draws only the nodes
+    (one scatter collection per run, clients on top), the titles and the legend.
     """
 
     def __init__(self, dm: DashboardModel):
@@ -641,8 +658,6 @@ class NetworkPlot(Plot):
         self._legend(handles, ncols=1 if len(dm.runs) == 1 else 2, fontsize=12)
         self.legend = self.fig.legends[0]
         self.legend.set_bbox_to_anchor((0.5, self.caption_in / self.fig.get_figheight()))
-        self.dynamic = [*self.dots, *(ax.title for ax in self.axes), self.legend]
-        self.background = None
         self.fig.text(
             0.5,
             0.08 / self.fig.get_figheight(),
@@ -653,17 +668,8 @@ class NetworkPlot(Plot):
             color="#555555",
         )
 
-    def draw(self) -> None:
-        if self.background is None:  # everything that never changes, once
-            for artist in self.dynamic:
-                artist.set_visible(False)
-            self.canvas.draw()
-            self.background = self.canvas.copy_from_bbox(self.fig.bbox)
-            for artist in self.dynamic:
-                artist.set_visible(True)
-        self.canvas.restore_region(self.background)
-        for artist in self.dynamic:
-            self.fig.draw_artist(artist)
+    def dynamic(self) -> list:
+        return [*self.dots, *(ax.title for ax in self.axes), self.legend]
 
     def update(self, dm: DashboardModel) -> None:
         pos = dm.positions
