@@ -782,18 +782,15 @@ def _input(name: str, options: dict, on_value):
 def _page():
     """The dashboard: controls and inputs in the sidebar, the views in the main area.
 
-    Changing an input makes a new :class:`DashboardModel` (a reset). Each model has
-    its own Mesa ``ModelController`` (keyed by a generation counter), and the model it
-    replaces is retired, so a play loop still running on it stops at its next step.
+    Changing an input makes a new :class:`DashboardModel` (a reset) and a new
+    :func:`Session` for it, with a fresh Mesa ``ModelController``; the model it replaces
+    is retired, so a play loop still running on it stops at its next step.
     """
-    settings = solara.use_reactive(_start_settings())
-    generation = solara.use_reactive(0)
-    weeks_per_step = solara.use_reactive(4)
-    play_ms = solara.use_reactive(50)  # pause between steps while playing
-    threads = solara.use_reactive(False)  # Mesa's option to draw in a second thread: off
+    start = solara.use_memo(lambda: {"settings": _start_settings(), "generation": 0}, [])
+    state = solara.use_reactive(solara.use_memo(lambda: {**start, "model": DashboardModel(**start["settings"])}, []))
     error = solara.use_reactive("")
-    holder = solara.use_memo(lambda: {"model": solara.reactive(DashboardModel(**settings.value))}, [])
-    model = holder["model"]
+    weeks_per_step = solara.use_reactive(4)  # kept across resets, as the choice of the presenter
+    live = solara.use_ref(None)  # the running session's model (a reactive: Mesa's Reset replaces it)
 
     def change(new: dict[str, Any]) -> None:
         try:
@@ -802,23 +799,38 @@ def _page():
             error.set(str(exc))
             return
         error.set("")
-        model.value.retire()
-        holder["model"] = solara.reactive(fresh)
-        settings.set(new)
-        generation.set(generation.value + 1)
+        if live.current is not None:
+            live.current.value.retire()
+        state.set({"settings": new, "generation": state.value["generation"] + 1, "model": fresh})  # one update
 
-    def set_param(name: str, value: Any) -> None:
-        change({**settings.value, "overrides": {**settings.value["overrides"], name: value}})
-
-    def set_setting(name: str, value: Any) -> None:
-        change({**settings.value, name: value})
-
-    s = settings.value
-    scenario = load_scenario(s["town"], **s["overrides"])
-    inputs = parameter_inputs(scenario)
+    now = state.value
     solara.Title("care-sim dashboard")
     with solara.AppBar():
-        solara.AppBarTitle(f"care-sim: how paying for care changes who gets it ({scenario.name})")
+        solara.AppBarTitle(f"care-sim: how paying for care changes who gets it ({now['model'].runs[0].params.name})")
+    gen = now["generation"]
+    Session(now["model"], now["settings"], gen, weeks_per_step, live, change, error.value).key(f"run-{gen}")
+
+
+@_component
+def _session(first: DashboardModel, s: dict, generation: int, weeks_per_step, live, change, error: str):
+    """One model's controls, inputs and views (``s``: its :class:`DashboardModel` arguments).
+
+    A reset replaces the whole session, so the model lives in this component's state and
+    goes with it. What it puts in the sidebar lives in the app layout's tree, not in this
+    one: the controller there carries the generation as its key, so it too starts afresh.
+    """
+    model = solara.use_reactive(solara.use_memo(lambda: first, []))
+    live.current = model
+    settings = solara.use_reactive(s)  # what Mesa's Reset button rebuilds the model from
+    play_ms = solara.use_reactive(50)  # pause between steps while playing
+    threads = solara.use_reactive(False)  # Mesa's option to draw in a second thread: off
+
+    def set_param(name: str, value: Any) -> None:
+        change({**s, "overrides": {**s["overrides"], name: value}})
+
+    def set_setting(name: str, value: Any) -> None:
+        change({**s, name: value})
+
     with solara.Sidebar(), solara.Column():
         with solara.Card("Run"):
             ModelController(  # Mesa's controller reads .value of all three: pass reactives
@@ -827,13 +839,13 @@ def _page():
                 play_interval=play_ms,
                 render_interval=weeks_per_step,
                 use_threads=threads,
-            ).key(f"controller-{generation.value}")
+            ).key(f"controller-{generation}")
             solara.Select(
                 "weeks per step", values=[1, 4, 13, 26, 52], value=weeks_per_step.value, on_value=weeks_per_step.set
             )
             Progress(model.value)
-        if error.value:
-            solara.Error(error.value)
+        if error:
+            solara.Error(error)
         with solara.Card("Side by side"):
             solara.Select(
                 "compare with",
@@ -843,7 +855,7 @@ def _page():
             )
             Slider("replicate (seed)", s["replicate"], 1, REPLICATES, 1, lambda v: set_setting("replicate", v), int)
         with solara.Card("Parameters (change resets the run)"):
-            for name, options in inputs.items():
+            for name, options in parameter_inputs(load_scenario(s["town"], **s["overrides"])).items():
                 Input(name, options, on_value=lambda v, name=name: set_param(name, v))
     Views(model.value)
 
@@ -854,7 +866,7 @@ def _load_ui() -> None:
     Done on first use of ``sim.app.Page`` (Solara looks it up when it serves the app), so
     ``import sim.app`` and ``--help`` stay quick and work without the app extra.
     """
-    global solara, rv, rvue, ModelController, update_counter, Views, Progress, Slider, Input, Page
+    global solara, rv, rvue, ModelController, update_counter, Views, Progress, Slider, Input, Page, Session
     _require_extra()
     import reacton.ipyvue as rvue
     import reacton.ipyvuetify as rv
@@ -862,8 +874,8 @@ def _load_ui() -> None:
     from mesa.visualization.solara_viz import ModelController
     from mesa.visualization.utils import update_counter
 
-    names = ("Views", "Progress", "Slider", "Input", "Page")
-    Views, Progress, Slider, Input, Page = (solara.component(_UI[name]) for name in names)
+    names = ("Views", "Progress", "Slider", "Input", "Page", "Session")
+    Views, Progress, Slider, Input, Page, Session = (solara.component(_UI[name]) for name in names)
 
 
 def __getattr__(name: str):  # PEP 562: the components exist once something asks for them

@@ -361,6 +361,19 @@ def test_dashboard_in_headless_chromium(tmp_path):
         d.wait_for_week(4)
         d.wait_for_change(reset)
         page.screenshot(path=str(tmp_path / "dashboard.png"))
+        d.click("Reset")  # Mesa's reset keeps the inputs
+        d.wait_for_week(0)
+        assert d.slider_label("hourly_price_eur") == moved, "Reset keeps the changed input"
+
+        d.click("▶")  # play, then change an input while playing: the run resets and stops
+        week = "parseInt(document.querySelector('.care-sim-week').textContent.split(' ')[1])"
+        page.wait_for_function(f"() => {week} >= 8", timeout=60_000)
+        d.nudge_slider("provider_altruism")
+        d.wait_for_week(0)
+        page.get_by_role("button", name="▶", exact=True).wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        assert d.week() == 0, "a run reset while playing does not go on playing"
+        assert page.get_by_role("button", name="Step", exact=True).is_enabled(), "the new run can be stepped"
 
         d.select("compare with", "lump_sum")
         page.wait_for_selector("img.care-sim-difference", timeout=60_000)
