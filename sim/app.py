@@ -32,6 +32,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import functools
 import importlib.util
 import io
 import math
@@ -46,15 +47,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import matplotlib as mpl
 import numpy as np
 import pandas as pd
-import PIL.Image
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.collections import LineCollection
-from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
-from matplotlib.ticker import MaxNLocator
 from mesa import Model
 
 from .model import CareModel
@@ -475,7 +469,12 @@ class Plot:
     margins = (1.05, 0.25, 0.8, 0.7)
 
     def __init__(self, dm: DashboardModel, size: tuple[float, float], rows: int = 1, cols: int = 1, **grid):
-        with mpl.rc_context(STYLE):
+        import matplotlib as mpl  # here, not at the top: `care-sim --help` should not wait for matplotlib
+        from matplotlib.backends.backend_agg import FigureCanvasAgg
+        from matplotlib.figure import Figure
+
+        self.style = functools.partial(mpl.rc_context, STYLE)
+        with self.style():
             self.fig = Figure(figsize=size, dpi=DPI)
             self.canvas = FigureCanvasAgg(self.fig)
             self.axes = self.fig.subplots(rows, cols, squeeze=False).ravel()
@@ -496,7 +495,9 @@ class Plot:
 
     def png(self) -> bytes:
         """The plot of the model's current week, as PNG bytes."""
-        with self.model.lock, mpl.rc_context(STYLE):
+        import PIL.Image
+
+        with self.model.lock, self.style():
             self.update(self.model)
             self.draw()
         buf = io.BytesIO()
@@ -530,6 +531,13 @@ class Plot:
         self.legend_rows = math.ceil(len(handles) / ncols)
 
 
+def _key(label: str, colour: str, **style):
+    """A legend entry: a line (or, with ``marker``, a dot) in ``colour``."""
+    from matplotlib.lines import Line2D
+
+    return Line2D([], [], color=colour, label=label, **({"lw": 3} | style))
+
+
 def _time_axis(ax, dm: DashboardModel, ylabel: str, xlabel: bool = True) -> None:
     """Labelled axes with few ticks, so tick labels never overlap; plain numbers (no offset).
     Without ``xlabel`` (a panel above another) the time axis has no labels at all."""
@@ -537,6 +545,8 @@ def _time_axis(ax, dm: DashboardModel, ylabel: str, xlabel: bool = True) -> None
     ax.tick_params(axis="x", labelbottom=xlabel)
     ax.set_ylabel(ylabel)
     ax.set_xlim(0, max(dm.weeks / 52.0, 1.0))
+    from matplotlib.ticker import MaxNLocator
+
     ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
     ax.yaxis.set_major_locator(MaxNLocator(nbins=4))
     ax.ticklabel_format(axis="y", style="plain", useOffset=False)
@@ -574,12 +584,12 @@ class FamilyPlot(Plot):
                 for i in range(len(dm.runs)):
                     (line,) = ax.plot([], [], color=s.colour, ls=RUN_STYLES[i], lw=2.2)
                     self.lines.append((ax, line, s, i))
-                handles.append(Line2D([], [], color=s.colour, lw=3, label=s.label))
+                handles.append(_key(s.label, s.colour))
             ax.set_title(panel, loc="left")
             _time_axis(ax, dm, ylabel, xlabel=n == len(panels) - 1)
         if dm.comparing:
             for style, label in zip(RUN_STYLES, dm.labels, strict=False):
-                handles.append(Line2D([], [], color="#333333", ls=style, lw=2, label=label))
+                handles.append(_key(label, "#333333", ls=style, lw=2))
         self.fig.suptitle(f"{title}: {' vs '.join(dm.labels)}", fontsize=16, fontweight="bold")
         self._legend(handles, ncols=2)
 
@@ -611,7 +621,7 @@ class DifferencePlot(Plot):
             ax.set_title(title, loc="left")
             _time_axis(ax, dm, ylabel, xlabel=n == len(DIFFERENCES) - 1)
         self.fig.suptitle(f"Difference: {dm.labels[-1]} minus {dm.labels[0]}", fontsize=16, fontweight="bold")
-        self._legend([Line2D([], [], color=s.colour, lw=3, label=label) for t, _, s in DIFFERENCES[:1]], ncols=1)
+        self._legend([_key(label, DIFFERENCES[0][2].colour)], ncols=1)
 
     def update(self, dm: DashboardModel) -> None:
         w0, w1 = dm.weekly(0), dm.weekly(len(dm.runs) - 1)
@@ -643,7 +653,10 @@ class NetworkPlot(Plot):
     def build(self, dm: DashboardModel) -> None:
         pos = dm.positions
         edges = np.array(list(dm.runs[0].layout.graph.edges()), dtype=np.int64).reshape(-1, 2)
-        self.colours = np.array([mpl.colors.to_rgba(c) for _, c, _ in STATUSES])
+        from matplotlib.collections import LineCollection
+        from matplotlib.colors import to_rgba
+
+        self.colours = np.array([to_rgba(c) for _, c, _ in STATUSES])
         self.sizes = np.array([2.0] + [22.0] * len(CLIENT_STATUSES))
         self.dots = []
         for ax in self.axes:
@@ -654,7 +667,7 @@ class NetworkPlot(Plot):
             ax.set_ylim(pos[:, 1].min() - 0.05, pos[:, 1].max() + 0.05)
             ax.set_axis_off()
         self.fig.suptitle("Clients on the neighbourhood network", fontsize=16, fontweight="bold")
-        handles = [Line2D([], [], ls="", marker="o", ms=9, color=c, label=name) for name, c, _ in STATUSES]
+        handles = [_key(name, c, ls="", marker="o", ms=9) for name, c, _ in STATUSES]
         self._legend(handles, ncols=1 if len(dm.runs) == 1 else 2, fontsize=12)
         self.legend = self.fig.legends[0]
         self.legend.set_bbox_to_anchor((0.5, self.caption_in / self.fig.get_figheight()))
@@ -1002,7 +1015,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT}; 0: a free one)"
     )
     parser.add_argument(
-        "--scenario", default="default", help="shipped scenario name or TOML file to start from (default: default)"
+        "--scenario",
+        default="default",
+        metavar="NAME|FILE.toml",
+        help="the shipped scenario (see `care-sim scenarios`) or TOML file to start from (default: default)",
     )
 
 
@@ -1026,6 +1042,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"{PROG}: error: {' '.join(str(exc).split())}", file=sys.stderr)
         return 2
 
+
+def _command(args: argparse.Namespace) -> int:
+    """``care-sim app``: :func:`serve`, with bad input as the command line's one-line error."""
+    from .cli import UsageError
+
+    try:
+        return serve(args.host, args.port, args.scenario)
+    except AppError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def register_command() -> None:
+    """Register ``care-sim app`` with :mod:`sim.cli`; done when this module is imported, so
+    listing ``"sim.app"`` in ``sim.cli.COMMAND_MODULES`` is all the wiring it needs."""
+    from .cli import PROG as CLI
+    from .cli import Command, register, wrap
+
+    register(
+        Command(
+            "app",
+            help="the workshop dashboard in a browser: network, live plots, sliders, side by side",
+            description=wrap(build_parser().description),
+            examples=[
+                f"{f'{CLI} app':<45} the dashboard at http://127.0.0.1:{DEFAULT_PORT}",
+                f"{f'{CLI} app --scenario lelystad --port 0':<45} another town, on a free port",
+                f"{f'{CLI} app --host 0.0.0.0':<45} open to the other machines in the room",
+            ],
+            run=_command,
+            setup=add_arguments,
+        )
+    )
+
+
+register_command()
 
 if __name__ == "__main__":
     raise SystemExit(main())

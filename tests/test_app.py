@@ -311,6 +311,23 @@ def test_bad_input_gets_one_line_and_exit_code_2(capsys):
             assert text in line, f"{argv}: {line!r} should say {text!r}"
 
 
+def test_care_sim_app_needs_only_its_module_listed(capsys, monkeypatch):
+    from sim import cli
+
+    monkeypatch.setattr(cli, "COMMAND_MODULES", [*cli.COMMAND_MODULES, "sim.app"])
+    assert cli.main(["app", "--help"]) == 0, "care-sim app --help"
+    assert "--host" in capsys.readouterr().out, "care-sim app --help lists --host"
+    assert cli.main(["app", "--scenario", "defualt"]) == 2, "care-sim app: exit code 2 for bad input"
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(err) == 1 and "did you mean 'default'" in err[0], f"one line with a hint: {err}"
+    with contextlib.closing(socket.socket()) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        assert cli.main(["app", "--port", str(busy.getsockname()[1])]) == 2, "a port in use is bad input"
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert len(err) == 1 and err[0].startswith("care-sim: error: port"), f"one line: {err}"
+
+
 def test_a_missing_app_extra_is_one_line(capsys, monkeypatch):
     monkeypatch.setattr(app, "_missing_extra", lambda: ["solara"])
     assert app.main([]) == 2, "exit code 2 without the extra"
