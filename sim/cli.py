@@ -44,7 +44,7 @@ from .params import PARAMS, ScenarioError
 
 PROG = "care-sim"
 #: Modules whose import registers commands (in the order of ``care-sim --help``).
-COMMAND_MODULES: list[str] = ["sim.commands", "sim.commands_analysis"]
+COMMAND_MODULES: list[str] = ["sim.commands", "sim.commands_analysis", "sim.app"]
 
 
 class UsageError(Exception):
