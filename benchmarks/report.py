@@ -5,6 +5,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from benchmarks import parallel
 from benchmarks.workers import COMPARE_KEYS, KERNEL_OPS
 
 
@@ -40,8 +41,9 @@ def render(res: dict[str, Any]) -> str:
         _classic(res),
         _kernel(res),
         _next(res),
+        parallel.section(res["parallel"]) if "parallel" in res else "",
     ]
-    return "\n\n".join(parts) + "\n"
+    return "\n\n".join(p for p in parts if p) + "\n"
 
 
 def _header(res: dict[str, Any]) -> str:

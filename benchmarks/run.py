@@ -24,7 +24,7 @@ if __package__ in (None, ""):  # run as ``python benchmarks/run.py``
 
 from tqdm import tqdm
 
-from benchmarks import workers
+from benchmarks import parallel, workers
 from benchmarks.machine import ROOT, load_average, machine_info
 from benchmarks.report import render
 
@@ -231,6 +231,7 @@ def main(argv: list[str] | None = None) -> int:
         classic["inline" if inline else "library"] = summarise_case(dc, rows)
     res["classic"] = classic
     kids.close()
+    res["parallel"] = parallel.measure(args.quick)  # the engine's 1 vs 2 workers (benchmarks/parallel.py)
     res["elapsed_s"] = time.perf_counter() - t_start
     info["load_end"] = load_average()
 

@@ -24,52 +24,16 @@ from sim.metrics import summarise
 from sim.model import CareModel
 from sim.params import PARAMS, Param
 from sim.state import PGB
+from sim.targets import CALIBRATION_TARGETS
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "odd.md"
 CALIBRATION_SEEDS = sim.replicate_seeds(sim.BASE_SEED, 10)
 PRESET_SEEDS = sim.replicate_seeds(sim.BASE_SEED, 3)
 PRESET_YEARS = 10
 
-#: (label, summary key, target text, low, high, source, scale for display)
-TARGETS = [
-    (
-        "clients per 1,000 inhabitants",
-        "clients_per_1000_inhabitants",
-        "12-26",
-        12,
-        26,
-        "CBS StatLine 86050NED (calibration.md)",
-        1,
-    ),
-    ("informal hours per carer-week", "informal_hours_per_carer_week", "about 12 (10-14)", 10, 14, "CBS 2022", 1),
-    (
-        "carers overburdened",
-        "carer_overburden_share",
-        "10-25%",
-        0.10,
-        0.25,
-        "CBS 2022 (19% heavily burdened); RIVM 2012",
-        100,
-    ),
-    (
-        "spend per client-year under fee-for-service",
-        "spend_per_client_year_eur",
-        "EUR 3,000-6,000",
-        3000,
-        6000,
-        "calibration.md (EUR 3,000 all Wmo; 5,100 support at home)",
-        1,
-    ),
-    (
-        "wait under fee-for-service",
-        "mean_wait_weeks",
-        "6-11 weeks",
-        6,
-        11,
-        "calibration.md: 11 weeks average; Alphen 6-8 before the lump sum",
-        1,
-    ),
-]
+#: (label, summary key, target text, low, high, source, scale for display), from the one
+#: declaration of the calibration targets (sim/targets.py).
+TARGETS = [(t.label, t.key, t.shown or t.text(), t.lo, t.hi, t.source, t.scale) for t in CALIBRATION_TARGETS]
 
 
 def _fmt_default(p: Param) -> str:

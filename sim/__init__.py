@@ -10,11 +10,24 @@ Quick start::
 from importlib.metadata import PackageNotFoundError, version
 
 from .agents import Client, InformalCarer, Municipality, Provider, Volunteer
+from .batch import batch_run
+from .experiments import Design, load_results, resume, run_design
+from .experiments.sensitivity import salib_problem
 from .funding import FUNDING, optimal_hours, provider_utility
-from .metrics import SUMMARY_KEYS
+from .metrics import SUMMARY_KEYS, summarise
 from .model import CareModel, InvariantError
 from .params import PARAMS, Scenario, ScenarioError, list_scenarios, load_scenario
 from .run import BASE_SEED, RunResult, compare, median_table, replicate_seeds, run
+
+
+def __getattr__(name: str):
+    # sim.ema imports EMA Workbench (and with it scikit-learn and statsmodels): only on use
+    if name == "ema":
+        import importlib
+
+        return importlib.import_module(".ema", __name__)
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")
+
 
 try:
     __version__ = version("care-sim")
@@ -28,6 +41,7 @@ __all__ = [
     "SUMMARY_KEYS",
     "CareModel",
     "Client",
+    "Design",
     "InformalCarer",
     "InvariantError",
     "Municipality",
@@ -37,12 +51,18 @@ __all__ = [
     "ScenarioError",
     "Volunteer",
     "__version__",
+    "batch_run",
     "compare",
     "list_scenarios",
+    "load_results",
     "load_scenario",
     "median_table",
     "optimal_hours",
     "provider_utility",
     "replicate_seeds",
+    "resume",
     "run",
+    "run_design",
+    "salib_problem",
+    "summarise",
 ]

@@ -18,10 +18,8 @@ from __future__ import annotations
 
 import json
 import math
-import multiprocessing
 import os
-from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,60 +59,48 @@ def _as_float(value: Any) -> float:
     return float(value) if value is not None else math.nan
 
 
-def _run_one(job: tuple[str, str, int, int]) -> tuple[str, str, dict[str, float]]:
-    from .run import run
-
-    preset, funding, seed, years = job
-    return preset, funding, run(preset, rng=seed, funding=funding, years=years).summary
-
-
 def compute_baseline(
     years: int = BASELINE_YEARS,
     seed: int = BASELINE_SEED,
     *,
     presets: list[str] | None = None,
     funding: tuple[str, ...] | None = None,
-    workers: int = 2,
-    progress: Callable[[], object] | None = None,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
 ) -> Results:
     """Run every preset under every funding model once and return the rounded summaries.
+
+    The runs go through the experiment engine: one design whose points name a preset and
+    a funding model, on the one seed.
 
     Args:
         years: simulated years per run (overrides the presets' own ``years``).
         seed: the one seed of every run.
         presets: the scenarios; default every shipped one (:func:`sim.list_scenarios`).
         funding: the funding models; default :data:`sim.params.FUNDING_MODELS`.
-        workers: processes to run in (spawned, so they share no state with the caller);
-            1 runs in this process.
-        progress: called once per finished run (e.g. a tqdm ``update``).
+        workers: local worker processes (default: the cores; 1: this process).
+        scheduler: a Dask scheduler address instead of local workers.
+        progress: a progress bar on stderr.
 
     Returns:
         ``{preset: {funding: {metric: value}}}`` in the order of the presets, funding
         models and :data:`sim.metrics.SUMMARY_KEYS`, each value rounded with
         :func:`round_value`.
     """
+    from .experiments import Design, run_design
+    from .metrics import SUMMARY_KEYS
     from .params import FUNDING_MODELS, list_scenarios
 
     presets = list(presets or list_scenarios())
     funding = tuple(funding or FUNDING_MODELS)
-    jobs = [(p, f, seed, years) for p in presets for f in funding]
-    done: dict[tuple[str, str], dict[str, float]] = {}
-    if workers <= 1:
-        for job in jobs:
-            p, f, summary = _run_one(job)
-            done[p, f] = summary
-            if progress:
-                progress()
-    else:
-        ctx = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx) as ex:
-            futures = [ex.submit(_run_one, job) for job in jobs]
-            for fut in as_completed(futures):
-                p, f, summary = fut.result()
-                done[p, f] = summary
-                if progress:
-                    progress()
-    return {p: {f: {k: round_value(v) for k, v in done[p, f].items()} for f in funding} for p in presets}
+    points = [{"scenario": p, "funding": f, "years": years} for p in presets for f in funding]
+    design = Design("default", points=points, seeds=[seed], label="baseline")
+    table = run_design(design, workers=workers, scheduler=scheduler, progress=progress)
+    out: Results = {p: {} for p in presets}
+    for row in table.to_dict("records"):
+        out[row["scenario"]][row["funding"]] = {k: round_value(row[k]) for k in SUMMARY_KEYS}
+    return out
 
 
 def baseline_document(results: Results, years: int, seed: int) -> dict[str, Any]:

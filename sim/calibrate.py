@@ -35,11 +35,9 @@ from __future__ import annotations
 import contextlib
 import difflib
 import math
-import multiprocessing
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -47,6 +45,10 @@ import pandas as pd
 from .metrics import SUMMARY_KEYS
 from .params import FUNDING_MODELS, PARAM_BY_NAME, Param, Scenario, load_scenario
 from .run import BASE_SEED
+from .targets import CALIBRATION_TARGETS, CalibrationError, Target, suggest
+
+if TYPE_CHECKING:
+    from .experiments.engine import Executor
 
 #: Parameters fitted when none are chosen: the five the calibration.md figures pin down.
 DEFAULT_PARAMS = (
@@ -68,92 +70,8 @@ DEFAULT_SEED = BASE_SEED
 INTERVAL = (0.10, 0.90)
 
 
-class CalibrationError(ValueError):
-    """Bad calibration input (unknown parameter or metric, empty prior, bad range)."""
-
-
-def suggest(name: str, known: Iterable[str]) -> str | None:
-    """The nearest known name: a close spelling, else the only name that contains ``name``."""
-    known = list(known)
-    hint = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
-    if hint:
-        return hint[0]
-    containing = [k for k in known if name and name in k]
-    return containing[0] if len(containing) == 1 else None
-
-
-@dataclass(frozen=True)
-class Target:
-    """A published figure as a range of a summary metric.
-
-    Attributes:
-        key: the summary metric (:data:`sim.metrics.SUMMARY_KEYS`).
-        lo: lower end of the range.
-        hi: upper end of the range.
-        source: where the figure comes from.
-        funding: the funding model the figure holds under; None for any. A target whose
-            funding model differs from the calibration's is left out.
-    """
-
-    key: str
-    lo: float
-    hi: float
-    source: str = ""
-    funding: str | None = None
-
-    def __post_init__(self) -> None:
-        if self.key not in SUMMARY_KEYS:
-            hint = suggest(self.key, SUMMARY_KEYS)
-            extra = f"; did you mean {hint!r}?" if hint else "; the metrics are the rows of `care-sim run`"
-            raise CalibrationError(f"unknown target metric {self.key!r}{extra}")
-        if not (math.isfinite(self.lo) and math.isfinite(self.hi) and self.lo < self.hi):
-            raise CalibrationError(f"target {self.key}: range [{self.lo:g}, {self.hi:g}] needs lo < hi")
-
-    @property
-    def mid(self) -> float:
-        return 0.5 * (self.lo + self.hi)
-
-    @property
-    def half(self) -> float:
-        return 0.5 * (self.hi - self.lo)
-
-    def z(self, value: float) -> float:
-        """Standardised distance to the middle of the range: |z| <= 1 inside it; inf for NaN."""
-        z = (value - self.mid) / self.half
-        return float(z) if math.isfinite(z) else math.inf
-
-    def error(self, value: float) -> float:
-        """Relative error outside the range: 0 inside, else the distance to the nearest end
-        over that end (inf for NaN)."""
-        if not math.isfinite(value):
-            return math.inf
-        if value < self.lo:
-            return (self.lo - value) / abs(self.lo) if self.lo else math.inf
-        if value > self.hi:
-            return (value - self.hi) / abs(self.hi) if self.hi else math.inf
-        return 0.0
-
-    def text(self) -> str:
-        return f"{self.lo:g}-{self.hi:g}"
-
-
-#: The calibration.md figures, as in experiments/odd_tables.py (TARGETS) and
-#: tests/test_calibration.py.
-DEFAULT_TARGETS: tuple[Target, ...] = (
-    Target("clients_per_1000_inhabitants", 12, 26, "CBS StatLine 86050NED (calibration.md)"),
-    Target("informal_hours_per_carer_week", 10, 14, "CBS 2022: about 12 h/week"),
-    Target("carer_overburden_share", 0.10, 0.25, "CBS 2022 (19% heavily burdened); RIVM 2012"),
-    Target(
-        "spend_per_client_year_eur",
-        3000,
-        6000,
-        "calibration.md (EUR 3,000 all Wmo; 5,100 support at home)",
-        "fee_for_service",
-    ),
-    Target(
-        "mean_wait_weeks", 6, 11, "calibration.md: 11 weeks average; Alphen 6-8 before the lump sum", "fee_for_service"
-    ),
-)
+#: The calibration.md figures (one declaration: :mod:`sim.targets`).
+DEFAULT_TARGETS: tuple[Target, ...] = CALIBRATION_TARGETS
 
 
 def parse_target(text: str) -> Target:
@@ -297,56 +215,20 @@ def design(bounds: Mapping[str, tuple[float, float]], n: int, seed: int = DEFAUL
     return df, name
 
 
-def _run_job(job: tuple[Scenario, dict[str, Any], int]) -> dict[str, float]:
-    from .run import run
-
-    scenario, overrides, seed = job
-    return run(scenario, rng=seed, **overrides).summary
-
-
 @contextlib.contextmanager
-def worker_pool(workers: int) -> Iterator[Executor | None]:
-    """A pool of ``workers`` spawned processes (None for ``workers`` <= 1: run here)."""
+def worker_pool(workers: int) -> Iterator[Any]:
+    """A ``concurrent.futures`` executor on the engine's local pool (None for ``workers`` <= 1).
+
+    Kept for callers that map their own function (``experiments/validation.py``); new code
+    runs designs with :func:`sim.experiments.run_design`.
+    """
     if workers <= 1:
         yield None
         return
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as ex:
-        try:
-            yield ex
-        except BaseException:
-            ex.shutdown(wait=True, cancel_futures=True)
-            raise
+    from .experiments import LocalPool
 
-
-def _map(
-    jobs: list[tuple[Scenario, dict[str, Any], int]],
-    pool: Executor | None,
-    progress: Callable[[], object] | None,
-) -> list[dict[str, float]]:
-    """Run jobs and return their summaries in job order (in ``pool`` if given)."""
-    out: list[dict[str, float]] = [{}] * len(jobs)
-    if pool is None:
-        for i, job in enumerate(jobs):
-            out[i] = _run_job(job)
-            if progress:
-                progress()
-        return out
-    futures = {pool.submit(_run_job, job): i for i, job in enumerate(jobs)}
-    try:
-        for fut in as_completed(futures):
-            out[futures[fut]] = fut.result()
-            if progress:
-                progress()
-    except BaseException:
-        for fut in futures:
-            fut.cancel()
-        raise
-    return out
-
-
-def _mean_summaries(summaries: Sequence[Mapping[str, float]]) -> dict[str, float]:
-    return {k: float(np.mean([s[k] for s in summaries])) for k in SUMMARY_KEYS}
+    with LocalPool(workers) as pool:
+        yield pool.executor
 
 
 def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
@@ -354,33 +236,46 @@ def _plain(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (v.item() if hasattr(v, "item") else v) for k, v in values.items()}
 
 
+def _mean_per_point(table: pd.DataFrame, n_points: int) -> pd.DataFrame:
+    """The mean summary over each point's replicates (rows in run-id order)."""
+    k = len(table) // n_points
+    values = table[list(SUMMARY_KEYS)].to_numpy(dtype=float)
+    means = [
+        {key: float(np.mean(values[i * k : (i + 1) * k, j])) for j, key in enumerate(SUMMARY_KEYS)}
+        for i in range(n_points)
+    ]
+    return pd.DataFrame(means, columns=list(SUMMARY_KEYS))
+
+
 def run_samples(
     scenario: Scenario,
     sets: pd.DataFrame,
     seeds: Sequence[int],
     *,
-    pool: Executor | None = None,
-    progress: Callable[[], object] | None = None,
+    executor: Executor | None = None,
+    progress: bool = False,
 ) -> pd.DataFrame:
     """Run every parameter set on every seed; return a row per set with the mean summary.
+
+    Runs through the experiment engine (:func:`sim.experiments.run_design`).
 
     Args:
         scenario: the scenario (with its funding model and years already set).
         sets: a row per parameter set (from :func:`design`).
         seeds: the replicate seeds, the same for every set.
-        pool: an executor to run in (:func:`worker_pool`); None runs here.
-        progress: called once per finished run.
+        executor: an engine executor to run on (:func:`sim.experiments.make_executor`);
+            default: this process.
+        progress: a progress bar on stderr.
 
     Returns:
         ``sets`` with a column per summary metric (mean over seeds) added.
     """
+    from .experiments import Design, InProcess, run_design
+
     rows = [_plain(r) for r in sets.to_dict("records")]
-    jobs = [(scenario, overrides, int(s)) for overrides in rows for s in seeds]
-    flat = _map(jobs, pool, progress)
-    k = len(seeds)
-    means = [_mean_summaries(flat[i * k : (i + 1) * k]) for i in range(len(rows))]
-    metrics = pd.DataFrame(means, columns=list(SUMMARY_KEYS))
-    return pd.concat([sets.reset_index(drop=True), metrics], axis=1)
+    d = Design(scenario, points=rows, seeds=seeds, label="calibrate")
+    table = run_design(d, executor=executor or InProcess(), progress=progress)
+    return pd.concat([sets.reset_index(drop=True), _mean_per_point(table, len(rows))], axis=1)
 
 
 def run_point(
@@ -388,12 +283,12 @@ def run_point(
     values: Mapping[str, Any],
     seeds: Sequence[int],
     *,
-    pool: Executor | None = None,
-    progress: Callable[[], object] | None = None,
+    executor: Executor | None = None,
+    progress: bool = False,
 ) -> dict[str, float]:
     """The summary at one parameter set, the mean over ``seeds``."""
-    jobs = [(scenario, _plain(values), int(s)) for s in seeds]
-    return _mean_summaries(_map(jobs, pool, progress))
+    means = run_samples(scenario, pd.DataFrame([_plain(values)]), seeds, executor=executor, progress=progress)
+    return {k: float(means.at[0, k]) for k in SUMMARY_KEYS}
 
 
 def score(samples: pd.DataFrame, targets: Sequence[Target]) -> pd.DataFrame:
@@ -589,7 +484,7 @@ class Calibration:
     settings: dict[str, Any]
 
 
-def calibrate(
+def calibration_design(
     scenario: str | Scenario = "default",
     *,
     params: Sequence[str] = DEFAULT_PARAMS,
@@ -602,35 +497,17 @@ def calibrate(
     prior_range: float = DEFAULT_PRIOR_RANGE,
     prior: Mapping[str, tuple[float, float]] | None = None,
     seed: int = DEFAULT_SEED,
-    workers: int = 2,
-    progress: Callable[[], object] | None = None,
     **overrides: Any,
-) -> Calibration:
-    """Fit ``params`` to ``targets`` by rejection ABC (see the module docstring).
-
-    Args:
-        scenario: a shipped scenario name, a TOML path or a Scenario.
-        params: names of the parameters to fit.
-        targets: the figures to fit to; those tied to another funding model are skipped.
-        funding: the funding model of every run.
-        samples: parameter sets drawn from the prior.
-        keep: fraction of sets kept as the posterior sample.
-        seeds: replicate seeds per set (common to all sets).
-        years: simulated years per run.
-        prior_range: relative half-width of the uniform prior around the current value.
-        prior: explicit ``{name: (lo, hi)}`` priors.
-        seed: base seed of the design and of the replicate seeds.
-        workers: worker processes.
-        progress: called once per finished run (``samples * seeds + seeds`` runs).
-        **overrides: further fixed parameter values of the scenario.
-
-    Returns:
-        A :class:`Calibration`.
+):
+    """The engine design of a calibration: the prior sample times the common seeds, with
+    every setting in ``design.meta["calibration"]`` (so a results folder can be resumed
+    and finished from its manifest alone). Checks every input before anything runs.
 
     Raises:
-        CalibrationError: bad input (checked before anything runs).
+        CalibrationError: bad input.
         ScenarioError: unknown scenario or bad override.
     """
+    from .experiments import Design
     from .run import replicate_seeds
 
     if funding not in FUNDING_MODELS:
@@ -648,19 +525,8 @@ def calibrate(
         raise CalibrationError(f"no target holds under {funding}; give targets with --target KEY=LO:HI")
     if not (0 < keep <= 1):
         raise CalibrationError(f"--keep {keep:g} must be a fraction in (0, 1]")
-
     sets, design_name = design(bounds, samples, seed)
     run_seeds = replicate_seeds(seed, seeds)
-    with worker_pool(min(workers, samples * seeds)) as pool:
-        table = run_samples(sc, sets, run_seeds, pool=pool, progress=progress)
-        scored = score(table, use)
-        kept = posterior(scored, keep)
-        fitted = fitted_values(kept, chosen)
-        # The check run at the fitted values, on the same seeds.
-        at_fit = run_point(sc, fitted, run_seeds, pool=pool, progress=progress)
-    scored["accepted"] = scored.index.isin(kept.index)
-    scored.insert(0, "sample", np.arange(len(scored)))
-    fit = summarise_fit(scored, kept, bounds, sc, use, at_fit, skipped)
     settings = {
         "scenario_name": sc.name,
         "funding": funding,
@@ -678,7 +544,73 @@ def calibrate(
         "distance": "root mean square over targets of z = (x - mid) / half-width",
         "method": "rejection ABC: uniform priors, quasi-random design, keep the closest fraction",
     }
-    return Calibration(samples=scored, fit=fit, fitted=fitted, settings=settings)
+    points = [_plain(r) for r in sets.to_dict("records")]
+    return Design(sc, points=points, seeds=run_seeds, label="calibrate", meta={"calibration": settings})
+
+
+def finish_calibration(table: pd.DataFrame, design, *, executor: Executor | None = None, progress: bool = False):
+    """Score the sample runs of a calibration design, keep the posterior, and check the
+    fitted values with one more run per seed (on ``executor``).
+
+    Args:
+        table: the engine's table of ``design`` (a row per run, by run id).
+        design: from :func:`calibration_design`.
+    """
+    s = design.meta["calibration"]
+    chosen = check_params(s["params"])
+    use = [Target(**t) for t in s["targets"]]
+    bounds = {k: (float(v[0]), float(v[1])) for k, v in s["priors"].items()}
+    sets = pd.DataFrame(list(design.points), columns=s["params"])
+    sc = design.scenario
+    samples_table = pd.concat([sets, _mean_per_point(table, len(design.points))], axis=1)
+    scored = score(samples_table, use)
+    kept = posterior(scored, s["keep"])
+    fitted = fitted_values(kept, chosen)
+    # The check run at the fitted values, on the same seeds.
+    at_fit = run_point(sc, fitted, s["seeds"], executor=executor, progress=progress)
+    scored["accepted"] = scored.index.isin(kept.index)
+    scored.insert(0, "sample", np.arange(len(scored)))
+    fit = summarise_fit(scored, kept, bounds, sc, use, at_fit, s["skipped_targets"])
+    return Calibration(samples=scored, fit=fit, fitted=fitted, settings=dict(s))
+
+
+def calibrate(
+    scenario: str | Scenario = "default",
+    *,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
+    **settings: Any,
+) -> Calibration:
+    """Fit parameters to targets by rejection ABC (see the module docstring).
+
+    The runs go through the experiment engine (in memory); ``care-sim calibrate`` writes
+    them into a resumable results folder.
+
+    Args:
+        scenario: a shipped scenario name, a TOML path or a Scenario.
+        workers: local worker processes (default: the cores); scheduler: a Dask address.
+        progress: a progress bar on stderr (``samples * seeds + seeds`` runs).
+        **settings: the calibration settings of :func:`calibration_design`: ``params``
+            (names to fit), ``targets``, ``funding`` (of every run), ``samples`` (sets
+            drawn from the prior), ``keep`` (fraction kept as the posterior), ``seeds``
+            (replicates per set), ``years``, ``prior_range`` (relative half-width of the
+            uniform prior), ``prior`` (explicit ``{name: (lo, hi)}``), ``seed`` (of the
+            design and the replicate seeds), and fixed parameter values of the scenario.
+
+    Returns:
+        A :class:`Calibration`.
+
+    Raises:
+        CalibrationError: bad input (checked before anything runs).
+        ScenarioError: unknown scenario or bad override.
+    """
+    from .experiments import make_executor, run_design
+
+    d = calibration_design(scenario, **settings)
+    with make_executor(workers, scheduler) as ex:
+        table = run_design(d, executor=ex, progress=progress)
+        return finish_calibration(table, d, executor=ex, progress=progress)
 
 
 def fmt_number(x: float) -> str:

@@ -167,8 +167,10 @@ def _fresh_name(path: Path, create) -> Path:
 
 
 @contextlib.contextmanager
-def _atomic_file(path: Path) -> Iterator[Path]:
-    """Yield a temporary path next to ``path``; move it onto ``path`` on success."""
+def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a hidden temporary path next to ``path``; fsync it and rename it onto ``path``
+    on success, delete it on an error (Ctrl-C included)."""
+    path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = _fresh_name(path, lambda p: os.close(os.open(p, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)))
     try:
@@ -186,16 +188,18 @@ def write_json(obj: Mapping[str, Any], path: str | os.PathLike) -> Path:
     """Write ``obj`` as indented JSON, atomically. Returns the path."""
     path = Path(path)
     text = json.dumps(obj, indent=2, default=_jsonable) + "\n"
-    with _atomic_file(path) as tmp:
+    with atomic_file(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return path
 
 
-def write_table(df: pd.DataFrame, path: str | os.PathLike, provenance: Mapping[str, Any]) -> tuple[Path, Path]:
+def write_table(
+    df: pd.DataFrame, path: str | os.PathLike, provenance: Mapping[str, Any], *, sidecar: bool = True
+) -> tuple[Path, Path | None]:
     """Write a table as Parquet with its provenance, atomically.
 
-    The provenance goes both into the Parquet schema metadata (key
-    ``b"care_sim_provenance"``, read it with ``read_provenance``) and into a JSON sidecar
+    The provenance goes into the Parquet schema metadata (key ``b"care_sim_provenance"``,
+    read it with ``read_provenance``) and, unless ``sidecar`` is False, into a JSON sidecar
     next to the table (see :func:`sidecar_path`). Each file is written to a temporary
     file in the same folder and renamed into place, so readers never see half a file.
 
@@ -203,9 +207,10 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, provenance: Mapping[s
         df: the table; its index is not stored.
         path: where to write, e.g. ``results/x/runs.parquet``.
         provenance: from :func:`provenance`.
+        sidecar: also write the JSON sidecar.
 
     Returns:
-        The paths of the Parquet file and of the JSON sidecar.
+        The paths of the Parquet file and of the JSON sidecar (None without one).
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
@@ -214,9 +219,9 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike, provenance: Mapping[s
     prov_json = json.dumps(dict(provenance), default=_jsonable)
     table = pa.Table.from_pandas(df, preserve_index=False)
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), PROVENANCE_KEY: prov_json.encode()})
-    with _atomic_file(path) as tmp:
+    with atomic_file(path) as tmp:
         pq.write_table(table, tmp)
-    side = write_json(json.loads(prov_json), sidecar_path(path))
+    side = write_json(json.loads(prov_json), sidecar_path(path)) if sidecar else None
     return path, side
 
 

@@ -12,11 +12,12 @@ import time
 
 import numpy as np
 import pandas as pd
-from mesa import DataCollector, Model
+from mesa import Model
 from mesa.discrete_space import Network
 
 from . import access, care, carers, market, money, need, setup, supply, volunteers, year_end
 from .agents import Client, InformalCarer, Municipality, Provider, Volunteer
+from .batch import SummaryCollector  # engine block (issue #9), see __init__
 from .columns import clip, indices
 from .funding import FUNDING
 from .invariants import InvariantError, check_invariants
@@ -67,7 +68,11 @@ class CareModel(Model):
         self.agent_steps = 0
         self.last_plan = None  # last week's (owner, mu, r, e) of every client in care (7.6.6)
         self._setup()
-        self.datacollector = DataCollector(model_reporters=WEEKLY)
+        # --- engine block (issue #9): the weekly reporters plus summary_<key> columns, NaN
+        # until the final week, where they hold the run summary (for mesa.batch_run; see
+        # sim/batch.py). Nothing else in this file belongs to the engine.
+        self.datacollector = SummaryCollector(model_reporters=WEEKLY)
+        # --- end of engine block
 
     # ------------------------------------------------------------------ set-up (ODD 5)
     def _setup(self) -> None:

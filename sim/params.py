@@ -25,6 +25,10 @@ FUNDING_MODELS = tuple(FUNDING)
 CORE_FUNDING_MODELS = ("fee_for_service", "lump_sum", "subsidy")
 
 
+#: The roles of a parameter in an analysis (see :attr:`Param.role`).
+ROLES = ("lever", "uncertainty", "setting")
+
+
 class ScenarioError(ValueError):
     """Raised for bad scenario input: unknown keys, out-of-range or ill-typed values."""
 
@@ -43,9 +47,14 @@ class Param:
         kind: ``float``, ``int``, ``bool`` or ``str`` (with ``choices``).
         choices: the allowed values of a ``str`` parameter.
         nullable: ``None`` is allowed (a value derived from others).
-        analysis: the plausible range for sensitivity analysis, sweeps and sliders,
-            inside ``[lo, hi]``; ``None`` where the parameter is not analysed.
+        analysis: the plausible range for sensitivity analysis, sweeps and sliders:
+            ``(lo, hi)`` inside the validation bounds for a number; ``(False, True)`` for
+            a switch that analyses may flip; ``None`` for a choice (all its ``choices``
+            are analysed) or a derived value that is not analysed itself.
         analysis_source: where the analysis range comes from, or "assumption: why".
+        role: ``"lever"`` (a choice the municipality makes: the EMA levers),
+            ``"uncertainty"`` (what it does not control: the EMA uncertainties) or
+            ``"setting"`` (the town and the run: constants in an analysis).
         step: for a whole number, the spacing of allowed values from ``lo`` (2: even).
     """
 
@@ -59,9 +68,36 @@ class Param:
     kind: type = float
     choices: tuple[str, ...] | None = None
     nullable: bool = False
-    analysis: tuple[float, float] | None = None
+    analysis: tuple[Any, Any] | None = None
     analysis_source: str = ""
+    role: str = "uncertainty"
     step: int = 1
+
+    def __post_init__(self) -> None:
+        # The table itself is checked once at import: a bad row is a bug, not user input.
+        if self.role not in ROLES:
+            raise ValueError(f"parameter {self.name}: role {self.role!r} is not one of {ROLES}")
+        if self.analysis is not None and self.kind in (int, float):
+            a, b = self.analysis
+            if not (self.lo <= a < b <= self.hi):
+                raise ValueError(
+                    f"parameter {self.name}: analysis range {self.analysis} outside [{self.lo}, {self.hi}]"
+                )
+        if self.analysis is not None and self.kind is bool and tuple(self.analysis) != (False, True):
+            raise ValueError(f"parameter {self.name}: a switch is analysed as (False, True)")
+
+    @property
+    def analysed(self) -> bool:
+        """True when analyses (sweeps, SALib, EMA, sliders) may vary this parameter."""
+        return self.analysis is not None or bool(self.choices)
+
+    def analysis_values(self) -> tuple[Any, ...]:
+        """The values a categorical analysis samples: the choices, or False/True."""
+        if self.choices:
+            return tuple(self.choices)
+        if self.kind is bool:
+            return (False, True)
+        raise TypeError(f"{self.name} is numeric: use its analysis range {self.analysis}")
 
     def bounds_text(self) -> str:
         if self.choices:
@@ -71,7 +107,13 @@ class Param:
         return f"[{self.lo:g}, {self.hi:g}]"
 
     def check(self, value: Any) -> Any:
-        """Return ``value`` coerced to this parameter's type, or raise ScenarioError."""
+        """Return ``value`` coerced to this parameter's type, or raise ScenarioError.
+
+        NumPy scalars (as pandas and samplers hand them out) count as the Python values
+        they hold.
+        """
+        if type(value).__module__ == "numpy" and hasattr(value, "item"):
+            value = value.item()
         if value is None:
             if self.nullable:
                 return None
@@ -125,6 +167,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="inhabitants of the town",
         source="assumption: a small Dutch town for fast demos (model-brief.md 'default')",
         kind=int,
+        analysis=(10000, 900000),
+        analysis_source="assumption: Dutch municipalities from a small town to the largest city",
+        role="setting",
     ),
     P(
         name="years",
@@ -135,6 +180,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="simulated years (52 weekly steps each)",
         source="assumption: a decade shows year-end adaptation and need growth",
         kind=int,
+        analysis=(5, 20),
+        analysis_source="assumption: long enough for contract cycles and need growth; the 2015 start still matters",
+        role="setting",
     ),
     P(
         name="funding",
@@ -143,6 +191,9 @@ PARAMS: tuple[Param, ...] = (
         source="cases.md, cross-case table",
         kind=str,
         choices=FUNDING_MODELS,
+        analysis=None,
+        analysis_source="cases.md cross-case table: every funding model",
+        role="lever",
     ),
     P(
         name="districts",
@@ -153,6 +204,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="districts in the town",
         source="assumption: Lelystad has 4 of ~20,000 inhabitants (cases.md)",
         kind=int,
+        analysis=(1, 8),
+        analysis_source="assumption: small towns have one or two districts; Lelystad 4 of about 20,000 (cases.md)",
+        role="setting",
     ),
     P(
         name="district_risk_spread",
@@ -162,6 +216,12 @@ PARAMS: tuple[Param, ...] = (
         hi=2.0,
         meaning="spread of need risk between districts",
         source="cases.md Lelystad: need above average in some parts",
+        analysis=(0.0, 0.4),
+        analysis_source=(
+            "assumption: up to about 1.5x more need in one district than another (cases.md Lelystad: need above "
+            "average in some parts)"
+        ),
+        role="uncertainty",
     ),
     P(
         name="neighbourhoods_per_district",
@@ -172,6 +232,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="neighbourhoods in each district",
         source="assumption",
         kind=int,
+        analysis=(2, 10),
+        analysis_source="assumption: a district of 10,000-20,000 inhabitants has a handful of neighbourhoods",
+        role="setting",
     ),
     P(
         name="at_risk_share",
@@ -181,6 +244,9 @@ PARAMS: tuple[Param, ...] = (
         hi=0.5,
         meaning="residents who may develop a support need (the network's residents)",
         source="assumption: 8% of adults report unmet need (SCP 2015, calibration.md)",
+        analysis=(0.03, 0.12),
+        analysis_source="assumption: around the 8% of adults who report unmet need (SCP 2015, calibration.md)",
+        role="uncertainty",
     ),
     P(
         name="ties_per_resident",
@@ -191,6 +257,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="social ties per resident (even)",
         source="assumption: small-world neighbourhood network (Watts-Strogatz)",
         kind=int,
+        analysis=(4, 12),
+        analysis_source="assumption: small-world neighbourhood networks; fewer than 4 ties leave many isolated",
+        role="uncertainty",
         step=2,
     ),
     P(
@@ -201,6 +270,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="chance that a tie leaves the neighbourhood",
         source="assumption",
+        analysis=(0.02, 0.3),
+        analysis_source="assumption: the small-world regime of the Watts-Strogatz model",
+        role="uncertainty",
     ),
     P(
         name="volunteer_pool_share",
@@ -222,6 +294,9 @@ PARAMS: tuple[Param, ...] = (
         hi=5.0,
         meaning="yearly chance that an at-risk resident develops a support need",
         source="fitted (ABC, docs/calibration_fit.md; 10-90% 0.133-0.285) to the five calibration.md figures",
+        analysis=(0.133, 0.285),
+        analysis_source="fitted: the 10-90% ABC posterior interval (docs/calibration_fit.md)",
+        role="uncertainty",
     ),
     P(
         name="need_growth_per_year",
@@ -231,6 +306,9 @@ PARAMS: tuple[Param, ...] = (
         hi=0.5,
         meaning="yearly growth of onset rate and need at onset (ageing)",
         source="calibration.md: 60+ population grew 8% in four years (CBS 2023)",
+        analysis=(0.0, 0.04),
+        analysis_source="calibration.md: the 60+ population grew 8% in four years (about 2%/yr); 0 to twice that",
+        role="uncertainty",
     ),
     P(
         name="need_scale_hours",
@@ -240,6 +318,9 @@ PARAMS: tuple[Param, ...] = (
         hi=100.0,
         meaning="median need of a client without a carer at the lowest self-reliance (score 1)",
         source="fitted (ABC, docs/calibration_fit.md; 10-90% 2.39-3.84): EUR 3,000-6,000 per client-year under FFS",
+        analysis=(2.39, 3.84),
+        analysis_source="fitted: the 10-90% ABC posterior interval (docs/calibration_fit.md)",
+        role="uncertainty",
     ),
     P(
         name="carer_need_factor",
@@ -249,6 +330,12 @@ PARAMS: tuple[Param, ...] = (
         hi=20.0,
         meaning="need scale of residents with a carer against those without",
         source="assumption: heavy needs draw informal care; heavily burdened carers give 23-28 h (RIVM 2012)",
+        analysis=(3.0, 12.0),
+        analysis_source=(
+            "assumption: heavier needs draw informal care (heavily burdened carers give 23-28 h against 8-9, RIVM"
+            " 2012): a factor of a few to over ten"
+        ),
+        role="uncertainty",
     ),
     P(
         name="need_scale_sd",
@@ -258,6 +345,9 @@ PARAMS: tuple[Param, ...] = (
         hi=2.0,
         meaning="spread of need between clients",
         source="assumption: right-skewed need",
+        analysis=(0.1, 0.6),
+        analysis_source="assumption: need is right-skewed; half to twice the default",
+        role="uncertainty",
     ),
     P(
         name="entry_self_reliance",
@@ -267,6 +357,9 @@ PARAMS: tuple[Param, ...] = (
         hi=5.0,
         meaning="mean self-reliance when a need starts",
         source="assumption: self-reliance matrix mid-low",
+        analysis=(2.0, 3.2),
+        analysis_source="assumption: self-reliance matrix scores at intake mostly 2-3",
+        role="uncertainty",
     ),
     P(
         name="deterioration_per_week",
@@ -276,6 +369,9 @@ PARAMS: tuple[Param, ...] = (
         hi=0.5,
         meaning="weekly loss of self-reliance when no need is met",
         source="calibrated: mean episode 1-2 years",
+        analysis=(0.006, 0.024),
+        analysis_source="calibrated to episodes of 1-2 years; half to twice the default",
+        role="uncertainty",
     ),
     P(
         name="recovery_per_week",
@@ -285,6 +381,9 @@ PARAMS: tuple[Param, ...] = (
         hi=0.5,
         meaning="weekly gain of self-reliance when all need is met",
         source="calibrated, as above",
+        analysis=(0.006, 0.024),
+        analysis_source="calibrated to episodes of 1-2 years; half to twice the default",
+        role="uncertainty",
     ),
     P(
         name="self_reliance_noise",
@@ -294,6 +393,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="weekly random change in self-reliance (shocks)",
         source="assumption",
+        analysis=(0.02, 0.12),
+        analysis_source="assumption: half to twice the default, a wide range for a value no study pins down",
+        role="uncertainty",
     ),
     P(
         name="recovery_self_reliance",
@@ -303,6 +405,9 @@ PARAMS: tuple[Param, ...] = (
         hi=5.0,
         meaning="self-reliance at which a client no longer needs support",
         source="assumption",
+        analysis=(3.8, 4.6),
+        analysis_source="assumption: 'self-reliant' on the 1-5 matrix lies between 4 and 5",
+        role="uncertainty",
     ),
     P(
         name="mortality_per_year",
@@ -312,6 +417,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="yearly death rate of clients",
         source="assumption: adult Wmo clients, mostly elderly",
+        analysis=(0.02, 0.08),
+        analysis_source="assumption: half to twice the default, a wide range for a value no study pins down",
+        role="uncertainty",
     ),
     P(
         name="escalation_per_year",
@@ -321,6 +429,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="yearly escalation rate to residential or specialist care with all need met",
         source="assumption",
+        analysis=(0.01, 0.04),
+        analysis_source="assumption: half to twice the default, a wide range for a value no study pins down",
+        role="uncertainty",
     ),
     P(
         name="escalation_unmet_factor",
@@ -330,6 +441,9 @@ PARAMS: tuple[Param, ...] = (
         hi=100.0,
         meaning="how much recent unmet need multiplies the escalation rate (x(1+f*unmet share))",
         source="assumption: prevention protects (model-brief.md process 1)",
+        analysis=(5.0, 30.0),
+        analysis_source="assumption: a third to twice the default: prevention protects, by how much is unknown",
+        role="uncertainty",
     ),
     P(
         name="risk_spread",
@@ -384,6 +498,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="residents who never ask for help themselves",
         source="assumption: 400,000 of 670,000 in need get no help (SCP 2015)",
+        analysis=(0.1, 0.4),
+        analysis_source="SCP 2015: 400,000 of 670,000 in need get no help; those who never ask are part of them",
+        role="uncertainty",
     ),
     P(
         name="assessment_queue",
@@ -391,6 +508,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="fee-for-service clients wait for a municipal assessment",
         source="cases.md (indicatie); Alphen 6-8 weeks before the lump sum",
         kind=bool,
+        analysis=(False, True),
+        analysis_source="cases.md: an assessment queue under fee-for-service, or none",
+        role="lever",
     ),
     P(
         name="assessments_per_week_per_10k",
@@ -400,6 +520,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1000.0,
         meaning="municipal assessment capacity",
         source="fitted (ABC, docs/calibration_fit.md; 10-90% 3.28-4.91): wait under fee-for-service 6-11 weeks",
+        analysis=(3.28, 4.91),
+        analysis_source="fitted: the 10-90% ABC posterior interval (docs/calibration_fit.md)",
+        role="lever",
     ),
     P(
         name="assessment_decision_weeks",
@@ -410,6 +533,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="weeks from assessment to decision",
         source="Wmo 2015: 2 weeks to decide",
         kind=int,
+        analysis=(0, 4),
+        analysis_source="Wmo 2015: 2 weeks to decide; 0 to twice that",
+        role="lever",
     ),
     P(
         name="indication_headroom",
@@ -419,6 +545,9 @@ PARAMS: tuple[Param, ...] = (
         hi=2.0,
         meaning="hours indicated above the assessed formal need (rounding up to hour bands)",
         source="assumption: indications are set in bands",
+        analysis=(0.0, 0.5),
+        analysis_source="assumption: indications rounded up to hour bands: none to half an extra band",
+        role="lever",
     ),
     P(
         name="max_formal_hours",
@@ -428,6 +557,9 @@ PARAMS: tuple[Param, ...] = (
         hi=40.0,
         meaning="most formal support hours a client can use in a week",
         source="assumption: beyond this, residential care applies",
+        analysis=(3.0, 8.0),
+        analysis_source="assumption: a few hours a week of support at home before residential care applies",
+        role="lever",
     ),
     P(
         name="network_signal_per_week",
@@ -437,6 +569,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="chance a tie in contact with care notices a non-asker each week",
         source="assumption",
+        analysis=(0.001, 0.01),
+        analysis_source="assumption: a fourth to 2.5 times the default",
+        role="uncertainty",
     ),
     P(
         name="outreach",
@@ -444,6 +579,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="the municipality funds an outreach team",
         source="cases.md Alphen: bemoeizorg added later",
         kind=bool,
+        analysis=(False, True),
+        analysis_source="cases.md Alphen: an outreach team, or none",
+        role="lever",
     ),
     P(
         name="outreach_hours_per_10k",
@@ -453,6 +591,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1000.0,
         meaning="size of the municipal outreach team",
         source="assumption",
+        analysis=(0.0, 30.0),
+        analysis_source="assumption: none to a team of about one full-time worker per 13,000 inhabitants",
+        role="lever",
     ),
     P(
         name="outreach_finds_per_hour",
@@ -462,6 +603,9 @@ PARAMS: tuple[Param, ...] = (
         hi=10.0,
         meaning="non-askers found per outreach hour when all are still hidden",
         source="assumption",
+        analysis=(0.01, 0.15),
+        analysis_source="assumption: a fifth to three times the default",
+        role="uncertainty",
     ),
     P(
         name="provider_outreach_share",
@@ -471,6 +615,9 @@ PARAMS: tuple[Param, ...] = (
         hi=0.5,
         meaning="most staff time a provider may spend on outreach when it pays off",
         source="assumption",
+        analysis=(0.0, 0.05),
+        analysis_source="assumption: none to one staff hour in twenty",
+        role="uncertainty",
     ),
     P(
         name="planning_weeks",
@@ -481,6 +628,11 @@ PARAMS: tuple[Param, ...] = (
         meaning="horizon over which a provider values network-building and outreach",
         source="assumption: yearly contracts and budgets",
         kind=int,
+        analysis=(26, 156),
+        analysis_source=(
+            "assumption: providers look half a year to three years ahead (one- to five-year contracts, cases.md)"
+        ),
+        role="uncertainty",
     ),
     P(
         name="reassess_min_weeks",
@@ -526,6 +678,11 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="chance an at-risk resident has an informal carer",
         source="assumption: 13% of adults are carers (CBS 2022)",
+        analysis=(0.4, 0.8),
+        analysis_source=(
+            "assumption: most but not all residents in need have a carer (13% of adults are carers, CBS 2022)"
+        ),
+        role="uncertainty",
     ),
     P(
         name="carer_hours",
@@ -535,6 +692,9 @@ PARAMS: tuple[Param, ...] = (
         hi=80.0,
         meaning="mean of the most hours a carer can give in a week",
         source="fitted (ABC, docs/calibration_fit.md; 10-90% 16.5-36.4): carers give 12 h/week on average (CBS 2022)",
+        analysis=(16.5, 36.4),
+        analysis_source="fitted: the 10-90% ABC posterior interval (docs/calibration_fit.md)",
+        role="uncertainty",
     ),
     P(
         name="carer_tolerance_hours",
@@ -547,6 +707,9 @@ PARAMS: tuple[Param, ...] = (
             "fitted (ABC, docs/calibration_fit.md; 10-90% 13.1-19.8): 10-25% overburdened"
             " (CBS 2022: 19% heavily burdened)"
         ),
+        analysis=(13.1, 19.8),
+        analysis_source="fitted: the 10-90% ABC posterior interval (docs/calibration_fit.md)",
+        role="uncertainty",
     ),
     P(
         name="carer_dropout_per_week",
@@ -556,6 +719,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="chance an overburdened carer stops caring that week",
         source="assumption",
+        analysis=(0.002, 0.03),
+        analysis_source="assumption: an overburdened carer stops within half a year to ten years",
+        role="uncertainty",
     ),
     P(
         name="carer_support_relief",
@@ -565,6 +731,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="burden reduction for carers of clients with network support",
         source="assumption",
+        analysis=(0.0, 0.6),
+        analysis_source="assumption: from no relief to more than halving the burden",
+        role="uncertainty",
     ),
     P(
         name="volunteers_per_1000",
@@ -574,6 +743,11 @@ PARAMS: tuple[Param, ...] = (
         hi=100.0,
         meaning="care volunteers at the start",
         source="calibration.md: 6.8% volunteer in care; Alphen 600",
+        analysis=(0.5, 6.0),
+        analysis_source=(
+            "calibration.md: Alphen's 600 volunteers on about 110,000 inhabitants (5.5 per 1,000); fewer elsewhere"
+        ),
+        role="uncertainty",
     ),
     P(
         name="volunteer_hours",
@@ -583,6 +757,9 @@ PARAMS: tuple[Param, ...] = (
         hi=40.0,
         meaning="hours a volunteer gives",
         source="assumption",
+        analysis=(1.0, 6.0),
+        analysis_source="assumption: an hour to a morning a week",
+        role="uncertainty",
     ),
     P(
         name="volunteer_years",
@@ -592,6 +769,9 @@ PARAMS: tuple[Param, ...] = (
         hi=50.0,
         meaning="mean time a volunteer stays",
         source="assumption",
+        analysis=(1.0, 6.0),
+        analysis_source="assumption: half to twice the default, a wide range for a value no study pins down",
+        role="uncertainty",
     ),
     P(
         name="volunteer_recruits_per_hour",
@@ -601,6 +781,9 @@ PARAMS: tuple[Param, ...] = (
         hi=10.0,
         meaning="volunteers recruited per staff hour of network-building",
         source="assumption",
+        analysis=(0.01, 0.15),
+        analysis_source="assumption: a fifth to three times the default",
+        role="uncertainty",
     ),
     P(
         name="reciprocity_rate",
@@ -610,6 +793,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="chance that a client who recovers with network support becomes a volunteer",
         source="cases.md Alphen: reciprocity",
+        analysis=(0.0, 0.3),
+        analysis_source="cases.md Alphen: 'many become volunteers'; none to three times the default",
+        role="uncertainty",
     ),
     P(
         name="network_build_hours",
@@ -619,6 +805,9 @@ PARAMS: tuple[Param, ...] = (
         hi=100.0,
         meaning="staff hours spent once to mobilise a client's network",
         source="assumption",
+        analysis=(1.0, 10.0),
+        analysis_source="assumption: a single visit to a few meetings with the client's network",
+        role="uncertainty",
     ),
     P(
         name="network_support_hours",
@@ -628,6 +817,9 @@ PARAMS: tuple[Param, ...] = (
         hi=40.0,
         meaning="volunteer hours a networked client can get",
         source="assumption",
+        analysis=(1.0, 4.0),
+        analysis_source="assumption: half to twice the default, a wide range for a value no study pins down",
+        role="uncertainty",
     ),
     P(
         name="carer_hours_spread",
@@ -683,6 +875,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="providers contracted by the municipality",
         source="assumption",
         kind=int,
+        analysis=(2, 20),
+        analysis_source="cases.md: 4 to 15 providers or main contractors (Zaltbommel's 52 are small)",
+        role="setting",
     ),
     P(
         name="provider_altruism",
@@ -692,6 +887,11 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="mean weight a provider puts on client benefit against its margin",
         source="Hennig-Schmidt et al. 2011: substantial, varied altruism",
+        analysis=(0.3, 0.9),
+        analysis_source=(
+            "Hennig-Schmidt et al. 2011, Brosig-Koch et al. 2016: most subjects between profit and patient optimum"
+        ),
+        role="uncertainty",
     ),
     P(
         name="provider_altruism_sd",
@@ -701,6 +901,9 @@ PARAMS: tuple[Param, ...] = (
         hi=0.5,
         meaning="spread of altruism between providers",
         source="Brosig-Koch et al. 2016: large variation",
+        analysis=(0.0, 0.25),
+        analysis_source="Brosig-Koch et al. 2016: large variation between subjects",
+        role="uncertainty",
     ),
     P(
         name="client_benefit_eur_per_hour",
@@ -710,6 +913,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1000.0,
         meaning="value the provider puts on a client's first hour of support",
         source="assumption: equal to the hourly price",
+        analysis=(40.0, 90.0),
+        analysis_source="assumption: the value of an hour around its price (calibration.md EUR 52-66)",
+        role="uncertainty",
     ),
     P(
         name="hourly_price_eur",
@@ -719,6 +925,9 @@ PARAMS: tuple[Param, ...] = (
         hi=500.0,
         meaning="fee-for-service price of an hour of individual support",
         source="calibration.md: EUR 52-66 (Zeist, Westerveld, Meerinzicht)",
+        analysis=(52.0, 66.0),
+        analysis_source="calibration.md: EUR 52-66 per hour (Zeist, Westerveld, Meerinzicht)",
+        role="lever",
     ),
     P(
         name="hourly_cost_eur",
@@ -728,6 +937,9 @@ PARAMS: tuple[Param, ...] = (
         hi=500.0,
         meaning="provider's cost of a staff hour",
         source="assumption: ~87% of the price",
+        analysis=(45.0, 58.0),
+        analysis_source="assumption: 75-97% of the price range of calibration.md",
+        role="uncertainty",
     ),
     P(
         name="group_price_eur",
@@ -737,6 +949,9 @@ PARAMS: tuple[Param, ...] = (
         hi=200.0,
         meaning="fee-for-service price of a client-hour of group day activity",
         source="calibration.md: Meerinzicht 2023",
+        analysis=(9.0, 16.5),
+        analysis_source="calibration.md: EUR 36-66 per half day of 4 hours, EUR 9.60 per client-hour (Meerinzicht)",
+        role="lever",
     ),
     P(
         name="group_size",
@@ -747,6 +962,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="clients per staff member in a group",
         source="assumption",
         kind=int,
+        analysis=(5, 12),
+        analysis_source="assumption: day-activity groups of 5-12 per staff member",
+        role="uncertainty",
     ),
     P(
         name="transport_eur_per_km",
@@ -756,6 +974,9 @@ PARAMS: tuple[Param, ...] = (
         hi=50.0,
         meaning="transport to a day activity, per km of the one-way distance (a day has a return trip)",
         source="calibrated: EUR 15 a day at the default town's mean distance (Westerveld 2023)",
+        analysis=(1.5, 4.0),
+        analysis_source="calibration.md: about EUR 15 a day (Westerveld 2023), at other distances and tariffs",
+        role="uncertainty",
     ),
     P(
         name="town_radius_km",
@@ -765,6 +986,9 @@ PARAMS: tuple[Param, ...] = (
         hi=100.0,
         meaning="radius of the town; neighbourhoods lie within it",
         source="assumption",
+        analysis=(2.0, 10.0),
+        analysis_source="assumption: compact towns to spread-out municipalities",
+        role="setting",
     ),
     P(
         name="group_activities_local",
@@ -772,6 +996,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="group activities in every neighbourhood (else one central location)",
         source="cases.md Alphen: activities close to home, less transport",
         kind=bool,
+        analysis=(False, True),
+        analysis_source="cases.md Alphen: activities close to home, or central",
+        role="lever",
     ),
     P(
         name="local_activity_km",
@@ -781,6 +1008,9 @@ PARAMS: tuple[Param, ...] = (
         hi=50.0,
         meaning="distance to a neighbourhood activity",
         source="assumption",
+        analysis=(0.2, 1.5),
+        analysis_source="assumption: walking distance to a short ride",
+        role="uncertainty",
     ),
     P(
         name="group_suitable_share",
@@ -790,6 +1020,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="clients for whom group activity can replace individual support",
         source="assumption",
+        analysis=(0.3, 0.8),
+        analysis_source="assumption: a third to most clients can join group activity",
+        role="uncertainty",
     ),
     P(
         name="staff_headroom",
@@ -799,6 +1032,9 @@ PARAMS: tuple[Param, ...] = (
         hi=5.0,
         meaning="staff capacity kept above expected demand",
         source="assumption",
+        analysis=(0.1, 0.6),
+        analysis_source="assumption: a quarter to 1.5 times the default",
+        role="uncertainty",
     ),
     P(
         name="capacity_adjust_per_year",
@@ -808,6 +1044,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="largest yearly change of a provider's staff capacity",
         source="assumption",
+        analysis=(0.05, 0.4),
+        analysis_source="assumption: a quarter to twice the default",
+        role="uncertainty",
     ),
     P(
         name="overhead_share",
@@ -817,6 +1056,9 @@ PARAMS: tuple[Param, ...] = (
         hi=2.0,
         meaning="a provider's fixed weekly cost (rent, management) as a share of its starting staff cost",
         source="assumption",
+        analysis=(0.0, 0.25),
+        analysis_source="assumption: none to a quarter of staff cost for rent and management",
+        role="uncertainty",
     ),
     P(
         name="reserves_share",
@@ -826,6 +1068,9 @@ PARAMS: tuple[Param, ...] = (
         hi=5.0,
         meaning="starting reserves as a share of a year's expected revenue",
         source="assumption",
+        analysis=(0.05, 0.3),
+        analysis_source="assumption: weeks to months of revenue in reserve",
+        role="uncertainty",
     ),
     P(
         name="transfer_weeks",
@@ -836,6 +1081,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="weeks a bankrupt provider's clients wait for a new provider",
         source="assumption",
         kind=int,
+        analysis=(0, 12),
+        analysis_source="cases.md Harderwijk: taken over at once when trust is high; up to a quarter",
+        role="uncertainty",
     ),
     P(
         name="day_activity_hours",
@@ -871,6 +1119,9 @@ PARAMS: tuple[Param, ...] = (
         kind=float,
         choices=None,
         nullable=True,
+        analysis=None,
+        analysis_source="derived from the budget: vary lump_sum_discount instead",
+        role="lever",
     ),
     P(
         name="baseline_clients_per_1000",
@@ -880,6 +1131,9 @@ PARAMS: tuple[Param, ...] = (
         hi=200.0,
         meaning="clients the budget is set for",
         source="calibration.md: 12-26 per 1,000",
+        analysis=(12.0, 26.0),
+        analysis_source="calibration.md: 12-26 clients per 1,000",
+        role="lever",
     ),
     P(
         name="baseline_formal_hours",
@@ -889,6 +1143,9 @@ PARAMS: tuple[Param, ...] = (
         hi=40.0,
         meaning="formal hours per client the budget is set for",
         source="calibration.md: EUR 3,000-6,000 per client-year",
+        analysis=(1.0, 2.2),
+        analysis_source="calibration.md: EUR 3,000-6,000 per client-year at EUR 52-66 an hour",
+        role="lever",
     ),
     P(
         name="lump_sum_discount",
@@ -898,6 +1155,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="discount on the lump sum against the baseline",
         source="cases.md Alphen: one percentage discount",
+        analysis=(0.0, 0.15),
+        analysis_source="cases.md Alphen: one percentage discount; none to 15%",
+        role="lever",
     ),
     P(
         name="kpi_target",
@@ -907,6 +1167,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="target share of clients improved or stable after 26 weeks",
         source="cases.md Alphen: 75%",
+        analysis=(0.6, 0.9),
+        analysis_source="cases.md Alphen: 75%; 15 points either side",
+        role="lever",
     ),
     P(
         name="kpi_penalty_share",
@@ -916,6 +1179,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="lump sum withheld at year end when the KPI misses its target (0: no consequence)",
         source="assumption",
+        analysis=(0.0, 0.1),
+        analysis_source="assumption: none to a tenth of the sum withheld",
+        role="lever",
     ),
     P(
         name="subsidy_reclaim_share",
@@ -925,6 +1191,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="share of a subsidy surplus reclaimed at year end",
         source="cases.md Harderwijk",
+        analysis=(0.5, 1.0),
+        analysis_source="cases.md Harderwijk: the surplus is reclaimed; half to all of it",
+        role="lever",
     ),
     P(
         name="assessment_cost_eur",
@@ -934,6 +1203,9 @@ PARAMS: tuple[Param, ...] = (
         hi=10_000.0,
         meaning="municipal cost of an assessment",
         source="assumption: kitchen-table talk plus decision",
+        analysis=(300.0, 1200.0),
+        analysis_source="assumption: half to twice the default, a wide range for a value no study pins down",
+        role="uncertainty",
     ),
     P(
         name="invoice_cost_eur",
@@ -943,6 +1215,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1_000.0,
         meaning="admin cost of an invoice line under fee-for-service",
         source="assumption; cases.md Zaltbommel: fewer product codes, less admin",
+        analysis=(5.0, 25.0),
+        analysis_source="assumption: half to twice the default, a wide range for a value no study pins down",
+        role="uncertainty",
     ),
     P(
         name="monitoring_cost_share",
@@ -952,6 +1227,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="yearly cost of contract monitoring and KPI reports",
         source="assumption; cases.md Lelystad: extra bureaucracy",
+        analysis=(0.005, 0.03),
+        analysis_source="assumption: a third to twice the default (cases.md Lelystad: much extra bureaucracy)",
+        role="uncertainty",
     ),
     P(
         name="kpi_weeks",
@@ -996,6 +1274,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="blended: share of the fee-for-service price paid per hour; the rest comes as lump sum",
         source="Ellis & McGuire 1986: mixed payment",
+        analysis=(0.0, 1.0),
+        analysis_source="Ellis & McGuire 1986: any mix of the two payments",
+        role="lever",
     ),
     P(
         name="output_period_weeks",
@@ -1006,6 +1287,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="output-based: length of a paid client-period",
         source="assumption: a quarter",
         kind=int,
+        analysis=(4, 26),
+        analysis_source="assumption: a month to half a year",
+        role="lever",
     ),
     P(
         name="output_categories",
@@ -1016,6 +1300,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="output-based: need categories set at assessment, each with its own price per period",
         source="cases.md cross-case table (outputgericht)",
         kind=int,
+        analysis=(2, 6),
+        analysis_source="assumption: a few need categories",
+        role="lever",
     ),
     P(
         name="output_price_share",
@@ -1025,6 +1312,9 @@ PARAMS: tuple[Param, ...] = (
         hi=2.0,
         meaning="output-based: price of a category against the fee-for-service price of its mid-point hours",
         source="assumption: fixed prices are set below the hours they stand for",
+        analysis=(0.5, 1.0),
+        analysis_source="assumption: fixed prices at half to all of the hours they stand for",
+        role="lever",
     ),
     P(
         name="provider_may_refuse",
@@ -1032,6 +1322,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="output-based: a provider may decline a client it expects to lose money on (no duty to accept)",
         source="cases.md: named risk of cream-skimming",
         kind=bool,
+        analysis=(False, True),
+        analysis_source="cases.md: cream-skimming where providers may refuse, or a duty to accept",
+        role="lever",
     ),
     P(
         name="max_districts_per_contractor",
@@ -1042,6 +1335,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="population budget: most districts one main contractor may serve",
         source="cases.md Lelystad: 2 of 4",
         kind=int,
+        analysis=(1, 4),
+        analysis_source="cases.md Lelystad: 2 of 4",
+        role="lever",
     ),
     P(
         name="risk_adjusted_budget",
@@ -1049,6 +1345,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="population budget: district budgets follow need risk, not only head count",
         source="cases.md Lelystad: risk-adjusted population budgets",
         kind=bool,
+        analysis=(False, True),
+        analysis_source="cases.md Lelystad: risk-adjusted, or by head count",
+        role="lever",
     ),
     P(
         name="subcontract_share",
@@ -1059,6 +1358,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="population budget: hours a main contractor buys from subcontractors",
         source="cases.md Lelystad: dozens of subcontractors",
         kind=float,
+        analysis=(0.0, 0.5),
+        analysis_source="cases.md Lelystad: dozens of subcontractors; up to half of the hours",
+        role="uncertainty",
     ),
     P(
         name="subcontract_markup",
@@ -1068,6 +1370,9 @@ PARAMS: tuple[Param, ...] = (
         hi=2.0,
         meaning="price of a subcontracted hour above own cost",
         source="assumption",
+        analysis=(0.05, 0.25),
+        analysis_source="assumption: a half to 2.5 times the default",
+        role="uncertainty",
     ),
     P(
         name="budget_revision_per_year",
@@ -1077,6 +1382,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="population budget: chance a year has a mid-year budget revision (May or September)",
         source="cases.md Lelystad: the state revises budgets mid-year",
+        analysis=(0.0, 0.5),
+        analysis_source="cases.md Lelystad: the state revises budgets mid-year, up to every other year",
+        role="uncertainty",
     ),
     P(
         name="budget_revision_size",
@@ -1086,6 +1394,9 @@ PARAMS: tuple[Param, ...] = (
         hi=0.5,
         meaning="size of a mid-year budget revision",
         source="assumption",
+        analysis=(-0.1, 0.05),
+        analysis_source="assumption: a cut of up to 10% or a small rise",
+        role="uncertainty",
     ),
     P(
         name="reopen_weeks",
@@ -1096,6 +1407,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="weeks of lost subcontracted care while contracts are reopened after a revision",
         source="assumption",
         kind=int,
+        analysis=(2, 8),
+        analysis_source="assumption: half to twice the default, a wide range for a value no study pins down",
+        role="uncertainty",
     ),
     P(
         name="loss_aversion",
@@ -1105,6 +1419,9 @@ PARAMS: tuple[Param, ...] = (
         hi=10.0,
         meaning="weight of an hour's cost to a provider that expects a deficit on its fixed sum",
         source="Tversky & Kahneman 1992: loss aversion about 2.25",
+        analysis=(1.0, 3.0),
+        analysis_source="Tversky & Kahneman 1992: about 2.25; estimates range from none (1) to 3",
+        role="uncertainty",
     ),
     P(
         name="prevention_foresight",
@@ -1114,6 +1431,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="how far providers count the future hours that care given now saves (ODD 7.6.2)",
         source="cases.md Alphen: under a lump sum prevention pays the provider",
+        analysis=(0.0, 0.5),
+        analysis_source="assumption: from no foresight to twice the default",
+        role="uncertainty",
     ),
     P(
         name="max_refusals",
@@ -1147,6 +1467,9 @@ PARAMS: tuple[Param, ...] = (
         hi=2.0,
         meaning="spread of the historic shares by which a consortium splits its fixed sum",
         source="cases.md Alphen: split by past indications",
+        analysis=(0.0, 0.5),
+        analysis_source="cases.md Alphen: the sum split by past indications; equal to unequal shares",
+        role="uncertainty",
     ),
     P(
         name="cashier",
@@ -1154,6 +1477,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="one member acts as cashier and passes the fixed sum on by clients served",
         source="cases.md Harderwijk: Eperweg pilot",
         kind=bool,
+        analysis=(False, True),
+        analysis_source="cases.md Harderwijk: the Eperweg pilot has a cashier",
+        role="lever",
     ),
     P(
         name="walk_in",
@@ -1161,6 +1487,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="walk-in access without an assessment (only where no assessment is needed)",
         source="cases.md Alphen: people can walk in",
         kind=bool,
+        analysis=(False, True),
+        analysis_source="cases.md Alphen: people can walk in",
+        role="lever",
     ),
     P(
         name="walk_in_share",
@@ -1170,6 +1499,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="share of non-askers who do walk in when they can",
         source="assumption",
+        analysis=(0.1, 0.5),
+        analysis_source="assumption: a third to 1.7 times the default",
+        role="uncertainty",
     ),
     P(
         name="outreach_start_year",
@@ -1179,6 +1511,9 @@ PARAMS: tuple[Param, ...] = (
         hi=50.0,
         meaning="year in which the municipal outreach team starts",
         source="cases.md Alphen: outreach team added later",
+        analysis=(0.0, 5.0),
+        analysis_source="cases.md Alphen: the outreach team came later",
+        role="lever",
     ),
     # --- Lelystad -------------------------------------------------------------------------
     P(
@@ -1187,6 +1522,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="social district teams are the way in",
         source="cases.md Lelystad: district teams since 2012",
         kind=bool,
+        analysis=(False, True),
+        analysis_source="cases.md Lelystad: district teams, or none",
+        role="lever",
     ),
     P(
         name="district_team_signal_factor",
@@ -1196,6 +1534,9 @@ PARAMS: tuple[Param, ...] = (
         hi=50.0,
         meaning="how much district teams raise the chance that a non-asker is noticed",
         source="assumption",
+        analysis=(1.5, 6.0),
+        analysis_source="assumption: half to twice the default, a wide range for a value no study pins down",
+        role="uncertainty",
     ),
     P(
         name="gp_referral_per_year",
@@ -1205,6 +1546,9 @@ PARAMS: tuple[Param, ...] = (
         hi=10.0,
         meaning="yearly rate at which GPs refer a hidden non-asker to welfare (welfare on prescription)",
         source="cases.md Lelystad: welzijn op recept",
+        analysis=(0.0, 0.5),
+        analysis_source="cases.md Lelystad: welfare on prescription; none to once in two years per hidden client",
+        role="lever",
     ),
     P(
         name="case_owner",
@@ -1212,6 +1556,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="every client has one fixed case owner, so no client is lost at a handover",
         source="cases.md Lelystad: one owner per client",
         kind=bool,
+        analysis=(False, True),
+        analysis_source="cases.md Lelystad: one owner per client, or none",
+        role="lever",
     ),
     P(
         name="handover_loss",
@@ -1221,6 +1568,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="chance that a client without a case owner is lost when changing provider",
         source="assumption",
+        analysis=(0.05, 0.4),
+        analysis_source="assumption: a quarter to twice the default",
+        role="uncertainty",
     ),
     P(
         name="volunteer_training_eur_per_10k",
@@ -1230,6 +1580,12 @@ PARAMS: tuple[Param, ...] = (
         hi=1e7,
         meaning="municipal money for training care volunteers",
         source="cases.md Lelystad: trained care volunteers",
+        analysis=(0.0, 50000.0),
+        analysis_source=(
+            "cases.md Lelystad: the municipality frees money for training; none to about 33 volunteers a year per"
+            " 10,000"
+        ),
+        role="lever",
     ),
     P(
         name="volunteer_training_cost_eur",
@@ -1239,6 +1595,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1e6,
         meaning="cost of training one volunteer",
         source="assumption",
+        analysis=(500.0, 3000.0),
+        analysis_source="assumption: a third to twice the default",
+        role="uncertainty",
     ),
     # --- Zaltbommel -----------------------------------------------------------------------
     P(
@@ -1250,6 +1609,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="length of provider contracts",
         source="cases.md Zaltbommel: 5 years against the usual 1",
         kind=int,
+        analysis=(1, 5),
+        analysis_source="cases.md Zaltbommel: 5 years against the usual 1",
+        role="lever",
     ),
     P(
         name="tender_churn",
@@ -1259,6 +1621,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="chance that a provider loses its contract at a new tender",
         source="assumption",
+        analysis=(0.05, 0.4),
+        analysis_source="assumption: a quarter to twice the default",
+        role="uncertainty",
     ),
     P(
         name="tender_cost_eur",
@@ -1268,6 +1633,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1e6,
         meaning="admin cost per provider of a tender",
         source="assumption; cases.md Zaltbommel: less admin",
+        analysis=(1000.0, 10000.0),
+        analysis_source="assumption: a third to three times the default",
+        role="uncertainty",
     ),
     P(
         name="referral",
@@ -1275,6 +1643,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="providers refer a client to a provider that fits better",
         source="cases.md Zaltbommel: providers know each other and refer",
         kind=bool,
+        analysis=(False, True),
+        analysis_source="cases.md Zaltbommel: providers refer, or not",
+        role="lever",
     ),
     P(
         name="provider_types",
@@ -1285,6 +1656,9 @@ PARAMS: tuple[Param, ...] = (
         meaning="kinds of provider expertise; a client fits one kind",
         source="assumption",
         kind=int,
+        analysis=(1, 4),
+        analysis_source="assumption: welfare, guidance, day activities, specialist (model-brief.md)",
+        role="setting",
     ),
     P(
         name="mismatch_recovery_factor",
@@ -1294,6 +1668,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="recovery of a client served by a provider of the wrong kind",
         source="assumption",
+        analysis=(0.3, 1.0),
+        analysis_source="assumption: from much slower recovery to none",
+        role="uncertainty",
     ),
     P(
         name="pgb_share",
@@ -1303,6 +1680,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="clients with an entitlement who take a personal budget (pgb) instead of care in kind",
         source="cases.md Zaltbommel: 49 of 243",
+        analysis=(0.0, 0.25),
+        analysis_source="cases.md Zaltbommel: 49 of 243 (20%)",
+        role="uncertainty",
     ),
     P(
         name="pgb_rate",
@@ -1312,6 +1692,9 @@ PARAMS: tuple[Param, ...] = (
         hi=2.0,
         meaning="personal budget per hour against the in-kind price",
         source="calibration.md: 90% (Zeist)",
+        analysis=(0.7, 1.0),
+        analysis_source="calibration.md: 90% (Zeist); 70-100%",
+        role="lever",
     ),
     P(
         name="pgb_informal_share",
@@ -1321,6 +1704,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="share of a personal budget spent on paid informal carers",
         source="assumption",
+        analysis=(0.1, 0.5),
+        analysis_source="assumption: a third to 1.7 times the default",
+        role="uncertainty",
     ),
     P(
         name="pgb_informal_price_eur",
@@ -1330,6 +1716,9 @@ PARAMS: tuple[Param, ...] = (
         hi=200.0,
         meaning="hourly pay of an informal carer from a pgb",
         source="calibration.md: EUR 16-23",
+        analysis=(16.0, 23.0),
+        analysis_source="calibration.md: EUR 16-23",
+        role="uncertainty",
     ),
     # --- Noord-Veluwe ---------------------------------------------------------------------
     P(
@@ -1340,6 +1729,11 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="share of reclaimed subsidy surplus kept as a buffer that rescues providers in deficit",
         source="cases.md Harderwijk",
+        analysis=(0.0, 0.6),
+        analysis_source=(
+            "cases.md Harderwijk: part of the surplus to a buffer (with innovation_share at most the whole)"
+        ),
+        role="lever",
     ),
     P(
         name="innovation_share",
@@ -1349,6 +1743,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="share of reclaimed subsidy surplus spent next year on training care volunteers",
         source="cases.md Harderwijk: innovation budget",
+        analysis=(0.0, 0.4),
+        analysis_source="cases.md Harderwijk: part of the surplus to innovation (with buffer_share at most the whole)",
+        role="lever",
     ),
     P(
         name="protected_living_share",
@@ -1358,6 +1755,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1.0,
         meaning="share of new clients in protected living, who can leave only to a free home",
         source="cases.md Harderwijk: beschermd wonen",
+        analysis=(0.0, 0.3),
+        analysis_source="cases.md Harderwijk: protected living; none to about a third of clients",
+        role="uncertainty",
     ),
     P(
         name="housing_per_year_per_10k",
@@ -1367,6 +1767,9 @@ PARAMS: tuple[Param, ...] = (
         hi=1e4,
         meaning="homes that come free each year for clients leaving protected living",
         source="cases.md Harderwijk: outflow blocked by housing",
+        analysis=(1.0, 10.0),
+        analysis_source="cases.md Harderwijk: outflow blocked by housing; scarce to ample",
+        role="uncertainty",
     ),
 )
 del P

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .metrics import summarise
+from .metrics import SUMMARY_KEYS, summarise
 from .model import CareModel
 from .params import FUNDING_MODELS, Scenario, load_scenario
 
@@ -63,10 +63,12 @@ def run(
     """
     model = CareModel(scenario, rng=rng, check_invariants=check_invariants, **overrides)
     model.run(progress)
-    weekly = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    clients = model.client_table()
+    dc = model.datacollector  # a sim.batch.SummaryCollector: the summary is made at the final week
+    weekly = dc.weekly_table()
+    clients = dc.clients if dc.clients is not None else model.client_table()
+    summary = dc.summary if dc.summary is not None else summarise(weekly, clients, model)
     return RunResult(
-        summary=summarise(weekly, clients, model),
+        summary=summary,
         weekly=weekly,
         clients=clients,
         scenario=model.params,
@@ -93,28 +95,39 @@ def compare(
     *,
     funding: Iterable[str] = FUNDING_MODELS,
     replicates: int = 5,
-    base_seed: int = 0,
-    progress: Callable | None = None,
+    base_seed: int = BASE_SEED,
+    workers: int | None = None,
+    scheduler: str | None = None,
+    progress: bool = False,
     **overrides,
 ) -> pd.DataFrame:
-    """Run every funding model on the same seeds; return a long table, a row per run.
+    """Run funding models on the same seeds; return a long table, a row per run.
 
-    Columns: run_id, funding, replicate, seed, then every summary metric.
-    ``progress`` is called once per finished run (e.g. a tqdm ``update``).
+    Runs through the experiment engine (:func:`sim.experiments.run_design`, in memory).
+    Columns: run_id, point, replicate, seed, funding, then every summary metric.
+
+    Args:
+        scenario: a shipped scenario name, a TOML path or a Scenario.
+        funding: the funding models (a point each).
+        replicates: runs per model; replicate i uses the same seed under every model.
+        base_seed: the seed the replicate seeds derive from.
+        workers: local worker processes (default: the cores); scheduler: a Dask address.
+        progress: a progress bar on stderr.
+        **overrides: parameter values of the scenario.
     """
-    sc = load_scenario(scenario, **overrides)
-    seeds = replicate_seeds(base_seed, replicates)
-    rows = []
-    for f in funding:
-        for i, seed in enumerate(seeds):
-            r = run(sc, rng=seed, funding=f)
-            rows.append({"run_id": len(rows), "funding": f, "replicate": i, "seed": seed, **r.summary})
-            if progress:
-                progress()
-    return pd.DataFrame(rows)
+    from .experiments import Design, funding_points, run_design
+
+    design = Design(
+        load_scenario(scenario, **overrides),
+        points=funding_points(funding),
+        replicates=replicates,
+        base_seed=base_seed,
+        label="compare",
+    )
+    return run_design(design, workers=workers, scheduler=scheduler, progress=progress)
 
 
 def median_table(runs: pd.DataFrame, by: str = "funding") -> pd.DataFrame:
     """Median of each metric per group, with metrics as rows and groups as columns."""
-    metrics = [c for c in runs.columns if c not in ("run_id", "replicate", "seed", by)]
+    metrics = [c for c in runs.columns if c in SUMMARY_KEYS]
     return runs.groupby(by, sort=False)[metrics].median().T

@@ -1,46 +1,40 @@
 """Shared fixtures: ensembles of runs over seeds, computed once per session.
 
-Ensembles run in two worker processes (spawned, so they share no state with pytest).
+Ensembles run through the experiment engine on one local pool of two workers for the
+whole session (forkserver workers, which share no state with pytest).
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
 from functools import cache
 
 import pytest
 
 import sim
+from sim.experiments import Design, LocalPool, default_workers, run_design
 
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 #: Seeds for statistical tests: 10 replicates, as the model core issue asks.
 SEEDS = tuple(sim.replicate_seeds(sim.BASE_SEED, 10))
 
-
-def _summary(args):
-    scenario, seed, overrides = args
-    return sim.run(scenario, rng=seed, **dict(overrides)).summary
+_pool: LocalPool | None = None
 
 
-_pool = None
-
-
-def _executor():
+def executor() -> LocalPool:
+    """The session's pool of (at most) two workers."""
     global _pool
     if _pool is None:
-        _pool = ProcessPoolExecutor(
-            max_workers=min(2, os.cpu_count() or 1), mp_context=multiprocessing.get_context("spawn")
-        )
+        _pool = LocalPool(min(2, default_workers()))
     return _pool
 
 
 @cache
 def _ensemble(scenario: str, overrides: tuple) -> tuple[dict, ...]:
-    jobs = [(scenario, s, overrides) for s in SEEDS]
-    return tuple(_executor().map(_summary, jobs))
+    design = Design(scenario, points=[dict(overrides)], seeds=SEEDS, label="ensemble")
+    table = run_design(design, executor=executor(), progress=False)
+    return tuple(table[list(sim.SUMMARY_KEYS)].to_dict("records"))
 
 
 def ensemble(scenario: str = "default", **overrides) -> list[dict]:
@@ -57,4 +51,4 @@ def paired(a: list[dict], b: list[dict], key: str) -> list[float]:
 def _shutdown_pool():
     yield
     if _pool is not None:
-        _pool.shutdown()
+        _pool.close()

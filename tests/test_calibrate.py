@@ -20,6 +20,7 @@ import pytest
 import sim
 from sim import calibrate as cal
 from sim import cli
+from sim.experiments import load_results, make_executor, read_manifest
 from sim.io import read_provenance, sidecar_path
 from sim.metrics import SUMMARY_KEYS
 
@@ -106,9 +107,9 @@ def onset_samples() -> tuple[pd.DataFrame, float]:
     sc = sim.load_scenario("default", years=2)
     sets, _ = cal.design({"onset_per_year": (0.05, 0.4)}, 16, seed=1)
     seeds = sim.replicate_seeds(1, 1)
-    with cal.worker_pool(2) as pool:
-        table = cal.run_samples(sc, sets, seeds, pool=pool)
-        truth = cal.run_point(sc, {"onset_per_year": 0.3}, seeds, pool=pool)
+    with make_executor(2) as ex:
+        table = cal.run_samples(sc, sets, seeds, executor=ex)
+        truth = cal.run_point(sc, {"onset_per_year": 0.3}, seeds, executor=ex)
     return table, truth[CLIENTS]
 
 
@@ -171,7 +172,12 @@ def test_calibrate_command_runs_and_writes_its_files(tmp_path, capsys):
         assert part in out, f"expected {part!r} in the printed report:\n{out}"
 
     files = sorted(p.name for p in out_dir.iterdir())
-    assert files == ["fit.json", "samples.json", "samples.parquet"], f"expected the three result files, got {files}"
+    expected = ["fit.json", "manifest.json", "runs", "runs.parquet", "samples.json", "samples.parquet"]
+    assert files == expected, f"expected the engine's folder plus the three calibration files, got {files}"
+    manifest = read_manifest(out_dir)
+    assert manifest["complete"] and manifest["label"] == "calibrate", "expected a complete calibrate folder"
+    runs = load_results(out_dir)
+    assert len(runs) == 8 and runs["onset_per_year"].nunique() == 8, "expected a run per sample (1 seed) in runs/"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cal"], "expected no temporary folder left beside the output"
 
     samples = pd.read_parquet(out_dir / "samples.parquet")

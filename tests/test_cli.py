@@ -13,7 +13,8 @@ import pytest
 
 import sim
 from sim import cli
-from sim.io import atomic_dir, new_results_dir, read_provenance, sidecar_path, write_table
+from sim.experiments import engine, load_results
+from sim.io import atomic_dir, new_results_dir, read_provenance, write_table
 from sim.metrics import SUMMARY_KEYS
 from sim.params import FUNDING_MODELS, PARAMS
 
@@ -55,64 +56,94 @@ def test_run_json_gives_the_summary_and_accepts_underscore_flags(capsys):
 # --- compare ------------------------------------------------------------------------------------
 
 
-def test_compare_writes_table_sidecar_and_figure(tmp_path, capsys):
+def test_compare_writes_a_results_folder_with_provenance_stats_and_figure(tmp_path, capsys):
     out_dir = tmp_path / "x"
-    code = cli.main(["compare", "--years", "1", "--replicates", "2", "--out", str(out_dir)])
+    code = cli.main(["compare", "--years", "1", "--replicates", "2", "--workers", "2", "--out", str(out_dir)])
     out = capsys.readouterr().out
     assert code == 0, f"expected exit code 0 from compare, got {code}"
 
-    runs = pd.read_parquet(out_dir / "runs.parquet")
-    assert len(runs) == len(FUNDING_MODELS) * 2, f"expected 3 models x 2 replicates = 6 rows, got {len(runs)}"
+    runs = load_results(out_dir)
+    assert len(runs) == len(FUNDING_MODELS) * 2, f"expected 6 models x 2 replicates = 12 rows, got {len(runs)}"
     counts = runs["funding"].value_counts().to_dict()
     assert counts == dict.fromkeys(FUNDING_MODELS, 2), f"expected 2 runs per funding model, got {counts}"
     missing = set(SUMMARY_KEYS) - set(runs.columns)
-    assert not missing, f"expected every summary metric as a column of runs.parquet, missing {missing}"
+    assert not missing, f"expected every summary metric as a column, missing {missing}"
     per_replicate = runs.groupby("replicate")["seed"].nunique()
     assert (per_replicate == 1).all(), "expected every funding model to use the same seed for a replicate"
+    whole = pd.read_parquet(out_dir / "runs.parquet")
+    assert whole["run_id"].tolist() == runs["run_id"].tolist(), "expected runs.parquet to hold every run in order"
 
-    side = json.loads(sidecar_path(out_dir / "runs.parquet").read_text())
-    for key in ("git_commit", "version", "scenario", "scenario_name", "seeds", "created_utc", "mesa", "numpy"):
-        assert key in side, f"expected {key!r} in the provenance sidecar, got keys {sorted(side)}"
-    assert side["version"] == sim.__version__, f"expected version {sim.__version__}, got {side['version']}"
-    assert side["git_commit"], "expected a git hash or 'unknown' in the provenance, got an empty value"
-    assert side["scenario_name"] == "default", f"expected scenario 'default', got {side['scenario_name']!r}"
-    assert side["scenario"]["years"] == 1, f"expected the full scenario with years=1, got {side['scenario']}"
-    assert set(side["scenario"]) == {p.name for p in PARAMS}, "expected every parameter in the stored scenario"
-    assert sorted(side["seeds"]) == sorted(runs["seed"].unique().tolist()), (
-        f"expected the sidecar seeds {side['seeds']} to be the seeds in the table"
+    manifest = json.loads((out_dir / "manifest.json").read_text())
+    for key in ("git_commit", "version", "scenario", "scenario_name", "seeds", "design", "executor", "started_utc"):
+        assert key in manifest, f"expected {key!r} in the manifest, got keys {sorted(manifest)}"
+    assert manifest["complete"] is True and manifest["finished_utc"], "expected a complete manifest with an end time"
+    assert manifest["version"] == sim.__version__, f"expected version {sim.__version__}, got {manifest['version']}"
+    assert manifest["scenario"]["years"] == 1, f"expected the full scenario with years=1, got {manifest['scenario']}"
+    assert set(manifest["scenario"]) == {p.name for p in PARAMS}, "expected every parameter in the stored scenario"
+    assert sorted(manifest["seeds"]) == sorted(runs["seed"].unique().tolist()), "expected the seeds of the table"
+    assert manifest["command"][:2] == ["care-sim", "compare"], f"expected the command line, got {manifest['command']}"
+    assert read_provenance(out_dir / "runs.parquet")["git_commit"] == manifest["git_commit"], (
+        "expected the table's Parquet metadata to carry the provenance"
     )
-    assert read_provenance(out_dir / "runs.parquet") == side, "expected the Parquet metadata to equal the sidecar"
+
+    stats = pd.read_csv(out_dir / "compare.csv")
+    ffs = stats[(stats["metric"] == "unmet_need_share") & (stats["funding"] == "fee_for_service")]
+    assert len(ffs) == 1 and ffs["diff_median"].isna().all(), "expected fee_for_service as the reference (no diff)"
+    other = stats[(stats["metric"] == "unmet_need_share") & (stats["funding"] == "lump_sum")]
+    assert other["p_better"].between(0, 1).all(), f"expected P(better) in [0, 1], got {other['p_better'].tolist()}"
+    assert "total_cost_eur" in set(stats["metric"]), "expected total cost (care + admin) among the statistics"
 
     png = out_dir / "compare.png"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", "expected compare.png to be a PNG file"
-    assert str(out_dir) in out, f"expected compare to print where it wrote, got:\n{out}"
+    for part in (str(out_dir), "P(better)", "paired diff vs fee_for_service", "lower is better"):
+        assert part in out, f"expected {part!r} in the output of compare, got:\n{out}"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["x"], "expected no temporary folder left beside the output"
+    left = [p for p in out_dir.rglob("*") if p.name.endswith(".tmp")]
+    assert not left, f"expected no temporary file left in the folder, got {left}"
 
 
-def test_compare_defaults_to_a_new_folder_under_results(tmp_path, capsys, monkeypatch):
+def test_compare_runs_chosen_models_and_defaults_to_a_new_folder(tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    code = cli.main(["compare", "--years", "1", "--replicates", "1"])
+    code = cli.main(["compare", "--years", "1", "--replicates", "1", "--funding", "fee_for_service,lump_sum"])
     capsys.readouterr()
     assert code == 0, f"expected exit code 0 from compare without --out, got {code}"
     folders = list((tmp_path / "results").iterdir())
     assert len(folders) == 1, f"expected exactly one folder under results/, got {folders}"
     assert folders[0].name.startswith("compare-"), f"expected a compare-<date>-<time> folder, got {folders[0].name}"
     files = sorted(p.name for p in folders[0].iterdir())
-    assert files == ["compare.png", "runs.json", "runs.parquet"], f"expected the three result files, got {files}"
+    expected = ["compare.csv", "compare.png", "manifest.json", "runs", "runs.parquet"]
+    assert files == expected, f"expected the results folder's files, got {files}"
+    assert sorted(load_results(folders[0])["funding"]) == ["fee_for_service", "lump_sum"], "expected the two models"
 
 
 def test_compare_refuses_a_folder_with_results_before_running(tmp_path, capsys, monkeypatch):
     out_dir = tmp_path / "done"
     out_dir.mkdir()
     (out_dir / "runs.parquet").write_text("earlier results")
-    monkeypatch.setattr(
-        sys.modules["sim.run"], "compare", lambda *a, **k: pytest.fail("compare ran although --out was taken")
-    )
+    monkeypatch.setattr(engine, "_execute", lambda *a, **k: pytest.fail("runs started although --out was taken"))
     code = cli.main(["compare", "--years", "1", "--out", str(out_dir)])
     line = _one_line_error(capsys.readouterr().err)
     assert code == 2, f"expected exit code 2 for an --out folder with content, got {code}"
     assert "not an empty folder" in line, f"expected the error to say the folder is not empty, got {line!r}"
     assert (out_dir / "runs.parquet").read_text() == "earlier results", "expected earlier results untouched"
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--funding", "lumpsum"], "did you mean 'lump_sum'?"),
+        (["--metrics", "unmet_share"], "did you mean unmet_need_share?"),
+        (["--resume", "nowhere", "--replicates", "3"], "drop --replicates"),
+        (["--resume", "nowhere"], "not a folder"),
+        (["--scheduler", "tcp://127.0.0.1:1"], "no Dask scheduler"),
+    ],
+)
+def test_bad_compare_input_exits_2_in_one_line(capsys, monkeypatch, args, expected):
+    monkeypatch.setattr(engine, "_execute", lambda *a, **k: pytest.fail("runs started despite bad input"))
+    code = cli.main(["compare", "--years", "1", *args] if "--resume" not in args else ["compare", *args])
+    line = _one_line_error(capsys.readouterr().err)
+    assert code == 2, f"expected exit code 2 for {args}, got {code}"
+    assert expected in line, f"expected {expected!r} in the error for {args}, got {line!r}"
 
 
 # --- errors -------------------------------------------------------------------------------------
@@ -198,12 +229,17 @@ def test_scenarios_lists_default(capsys):
     assert any(ln.startswith("default ") for ln in out.splitlines()), f"expected a row for 'default' in:\n{out}"
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["compare"], ["scenarios"], ["show"]])
+@pytest.mark.parametrize(
+    "command", [[], ["run"], ["compare"], ["sweep"], ["scenarios"], ["show"], ["baseline"], ["calibrate"]]
+)
 def test_help_has_a_description_and_an_example(capsys, command):
     code = cli.main([*command, "--help"])
     out = capsys.readouterr().out
     assert code == 0, f"expected exit code 0 from {command} --help, got {code}"
     assert "example" in out, f"expected an example in the help of {command}:\n{out}"
+    if command in (["compare"], ["sweep"], ["calibrate"]):
+        for flag in ("--workers", "--scheduler", "--resume"):
+            assert flag in out, f"expected the shared option {flag} in the help of {command}"
     if command in (["run"], ["compare"]):
         assert "--hourly-price-eur" in out, "expected the parameter flags in the help"
         assert "EUR/hour" in out, "expected the unit of hourly_price_eur in the help"
@@ -242,3 +278,31 @@ def test_write_table_is_complete_and_clean(tmp_path):
     assert pd.read_parquet(path).equals(df), "expected the table to round-trip through Parquet"
     assert json.loads(side.read_text()) == prov, "expected the sidecar to hold the provenance"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["t.json", "t.parquet"], "expected no temporary files left"
+
+
+def test_ctrl_c_during_compare_leaves_a_resumable_folder(tmp_path, capsys, monkeypatch):
+    out_dir = tmp_path / "c"
+    real, calls = engine.run_job, []
+
+    def interrupted_second(job):
+        calls.append(job.seed)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(job)
+
+    monkeypatch.setattr(engine, "run_job", interrupted_second)
+    argv = ["compare", "--years", "1", "--replicates", "1", "--funding", "lump_sum,subsidy", "--workers", "1"]
+    code = cli.main([*argv, "--out", str(out_dir), "--population", "3000"])
+    err = capsys.readouterr().err.strip()
+    assert code == 130, f"expected exit code 130 on Ctrl-C, got {code}"
+    assert len(err.splitlines()) == 1 and f"care-sim compare --resume {out_dir}" in err, (
+        f"expected one line saying how to resume, got {err!r}"
+    )
+    assert not json.loads((out_dir / "manifest.json").read_text())["complete"], "expected an incomplete manifest"
+    monkeypatch.setattr(engine, "run_job", real)
+    code = cli.main(["compare", "--resume", str(out_dir), "--workers", "1"])
+    capsys.readouterr()
+    assert code == 0, f"expected the resume to finish the folder, got exit {code}"
+    manifest = json.loads((out_dir / "manifest.json").read_text())
+    assert manifest["complete"] and (out_dir / "compare.png").exists(), "expected a complete folder with its figure"
+    assert len(load_results(out_dir)) == 2, "expected both runs after the resume"

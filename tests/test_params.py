@@ -3,12 +3,13 @@
 import math
 import pickle
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.params import PARAM_BY_NAME, PARAMS, ScenarioError, check_together
+from sim.params import PARAM_BY_NAME, PARAMS, ROLES, ScenarioError, check_together
 
 
 def test_every_parameter_is_declared_fully():
@@ -171,3 +172,40 @@ def test_funding_names_come_from_the_funding_classes():
     assert FUNDING_MODELS == tuple(sim.FUNDING), "the parameter's choices are the funding classes' names"
     assert PARAM_BY_NAME["funding"].choices == FUNDING_MODELS, "the funding parameter offers every model"
     assert set(CORE_FUNDING_MODELS) <= set(FUNDING_MODELS), f"unknown core models: {CORE_FUNDING_MODELS}"
+
+
+# --- analysis ranges in the parameter table ---------------------------------------------------
+@pytest.mark.parametrize("p", PARAMS, ids=lambda p: p.name)
+def test_every_parameter_has_an_analysis_range_with_a_source(p):
+    assert p.role in ROLES, f"{p.name}: role {p.role!r} must be one of {ROLES}"
+    assert p.analysis_source, f"{p.name}: the analysis range needs a source or 'assumption: why'"
+    if p.nullable:
+        assert p.analysis is None, f"{p.name}: a derived value is not analysed itself"
+        return
+    assert p.analysed, f"{p.name}: every public parameter needs an analysis range"
+    if p.kind in (int, float):
+        lo, hi = p.analysis
+        assert p.lo <= lo < hi <= p.hi, f"{p.name}: analysis range {p.analysis} must lie in [{p.lo}, {p.hi}]"
+        assert lo <= p.default <= hi, f"{p.name}: default {p.default} should lie in its analysis range {p.analysis}"
+        if p.kind is int:
+            assert float(lo).is_integer() and float(hi).is_integer(), f"{p.name}: whole-number range {p.analysis}"
+    if p.analysis_source.startswith("assumption"):
+        assert len(p.analysis_source) > len("assumption: "), f"{p.name}: an assumption needs its reason"
+
+
+def test_the_table_refuses_a_bad_row():
+    with pytest.raises(ValueError, match="analysis range"):
+        sim.params.Param(name="x", default=1.0, lo=0.0, hi=2.0, meaning="m", source="s", analysis=(0.0, 3.0))
+    with pytest.raises(ValueError, match="role"):
+        sim.params.Param(name="x", default=1.0, lo=0.0, hi=2.0, meaning="m", source="s", role="knob")
+
+
+def test_even_parameters_refuse_odd_values():
+    with pytest.raises(sim.ScenarioError, match=r"ties_per_resident = 5 is not allowed.*steps of 2"):
+        sim.load_scenario("default", ties_per_resident=5)
+
+
+def test_numpy_scalars_count_as_their_python_values():
+    sc = sim.load_scenario("default", outreach=np.True_, providers=np.int64(5), hourly_price_eur=np.float64(61))
+    assert (sc.outreach, sc.providers, sc.hourly_price_eur) == (True, 5, 61.0), "numpy scalars must be accepted"
+    assert type(sc.outreach) is bool and type(sc.providers) is int, "and stored as Python values"
