@@ -1,6 +1,6 @@
 """A classic-Mesa reference of the care-sim weekly rules, for the speed comparison only.
 
-The same processes as ``sim/rules.py`` (ODD 7), written the way a Mesa model is usually
+The same processes as the rule modules of ``sim/`` (ODD 7), written the way a Mesa model is usually
 written: every client, informal carer and volunteer is a :class:`mesa.Agent` with its
 own Python attributes and its own ``step()``; providers and the municipality are agents
 too. Each week the model activates the agents of each type with
@@ -51,24 +51,12 @@ import numpy as np
 import pandas as pd
 from mesa import Agent, DataCollector, Model
 
-from sim.funding import FUNDING, HOURS_PER_DAY_ACTIVITY, marginal_money, money_weight, optimal_hours
+from sim.decision import marginal_money, money_weight, optimal_hours
+from sim.funding import FUNDING, Assessment, CategoryAssessment, PopulationBudget
 from sim.network import build_network
 from sim.params import Scenario, baseline_budget_eur, load_scenario
-from sim.rules import (
-    APPLYING,
-    DECIDING,
-    EMA_WEEKS,
-    HIDDEN,
-    IN_CARE,
-    KPI_TOLERANCE,
-    KPI_WEEKS,
-    NONE,
-    QUEUED,
-    REASSESS_MIN_WEEKS,
-    TRANSFER,
-    UNDERSERVED_RUN,
-    UNDERSERVED_UNMET,
-)
+from sim.state import APPLYING, DECIDING, HIDDEN, IN_CARE, NONE, QUEUED, TRANSFER
+from sim.supply import UNDERSERVED_RUN, UNDERSERVED_UNMET
 
 WAITING = (APPLYING, QUEUED, DECIDING)
 
@@ -208,7 +196,7 @@ class Client(Agent):
         sr += rnd.gauss(0.0, p.self_reliance_noise)
         self.sr = min(max(sr, 1.0), 5.0)
         self.need = self.scale * (5.0 - self.sr) / 4.0
-        self.unmet_ema += (1.0 - met - self.unmet_ema) / EMA_WEEKS
+        self.unmet_ema += (1.0 - met - self.unmet_ema) / p.unmet_memory_weeks
         u0, u1 = rnd.random(), rnd.random()
         recovered = self.sr >= p.recovery_self_reliance
         if recovered and self.pl:  # protected living: leave only to a free home
@@ -309,8 +297,8 @@ class Client(Agent):
         self.weeks += 1
         if self.state in WAITING:
             self.wait += 1
-        if self.state == IN_CARE and self.kpi < 0 and m.week - self.care_week >= KPI_WEEKS:
-            self.kpi = int(self.sr >= self.sr_intake - KPI_TOLERANCE)
+        if self.state == IN_CARE and self.kpi < 0 and m.week - self.care_week >= m.params.kpi_weeks:
+            self.kpi = int(self.sr >= self.sr_intake - m.params.kpi_stable_tolerance)
             m.kpi_log.append((self.owner, self.kpi))
 
 
@@ -349,7 +337,7 @@ class InformalCarer(Agent):
             self.given = 0.0  # nobody to care for this week
         client = self.person.client
         relief = 1.0 - p.carer_support_relief if client is not None and client.networked else 1.0
-        self.burden += (self.given * relief / self.tol - self.burden) / EMA_WEEKS
+        self.burden += (self.given * relief / self.tol - self.burden) / p.burden_memory_weeks
         self.over = self.burden > 1.0
         if self.over and self.active and m.random.random() < p.carer_dropout_per_week:
             self.active = False
@@ -475,7 +463,7 @@ class Provider(Agent):
             group = c.person.group_ok and mg > mi  # the route that pays more per hour now (7.6.3)
             mu = (mg if group else mi) * keep + kappa
             e = rule(r, a, mu, b, cap_h)
-            if t.needs_assessment:
+            if m.needs_assessment:
                 m.municipality.request_reassessment(c, e)
                 e = min(e, c.entitlement)
             nb = 0.0
@@ -541,8 +529,10 @@ class Municipality(Agent):
         """ODD 7.4.5: re-assess when the owner wants more than the entitlement (at most
         quarterly), or yearly."""
         m = self.model
+        p = m.params
         since = m.week - c.assess_week
-        if c.reassess or not ((wanted > c.entitlement + 0.25 and since >= REASSESS_MIN_WEEKS) or since >= 52):
+        asks = wanted > c.entitlement + p.reassess_slack_hours and since >= p.reassess_min_weeks
+        if c.reassess or not (asks or since >= p.reassess_weeks):
             return
         if m.uses_queue:
             c.reassess = True
@@ -556,7 +546,7 @@ class Municipality(Agent):
         if not clients or all(pr.bankrupt for pr in m.providers):
             return False
         for c in clients:
-            if m.terms.needs_assessment and not m.uses_queue:
+            if m.needs_assessment and not m.uses_queue:
                 self.assess(c)
             m.admissions += 1
             c.state = IN_CARE
@@ -748,17 +738,20 @@ class ClassicCareModel(Model):
         super().__init__(rng=rng)
         self.inline_rule = inline_rule
         p = self.params = load_scenario(scenario, **overrides)
-        self.terms = t = FUNDING[p.funding].terms(p)
+        funding = FUNDING[p.funding](p)
+        self.terms = funding.terms(p)
+        # the classic reference's own switches, from the funding model's entry and class
+        self.needs_assessment = isinstance(funding.entry, Assessment)
         unsupported = {
-            "output-based funding": t.output_based,
-            "population budgets": t.by_district,
-            "personal budgets": t.needs_assessment and p.pgb_share > 0,
+            "output-based funding": isinstance(funding.entry, CategoryAssessment),
+            "population budgets": isinstance(funding, PopulationBudget),
+            "personal budgets": self.needs_assessment and p.pgb_share > 0,
             "a cashier": p.cashier,
         }
         if any(unsupported.values()):
             names = ", ".join(k for k, v in unsupported.items() if v)
             raise NotImplementedError(f"the classic reference does not implement {names}")
-        self.uses_queue = t.needs_assessment and p.assessment_queue
+        self.uses_queue = self.needs_assessment and p.assessment_queue
         self.week = 0
         self.n_weeks = p.years * 52
         self.timing: dict[str, float] = {}
@@ -802,7 +795,7 @@ class ClassicCareModel(Model):
                 rnd.lognormvariate(-0.125, 0.5) * district_risk[district[i]] / mean_risk,
                 rnd.random() >= p.non_asker_share,
                 rnd.random() < p.group_suitable_share,
-                2.0 * km[nbhd[i]] * p.transport_eur_per_km / HOURS_PER_DAY_ACTIVITY,
+                2.0 * km[nbhd[i]] * p.transport_eur_per_km / p.day_activity_hours,
                 rnd.randrange(p.provider_types),
             )
             for i in range(n_res)
@@ -869,7 +862,7 @@ class ClassicCareModel(Model):
                     c.ask_week = c.care_week = 0
                     c.sr_intake = c.sr
                     self.assign_owner(c)
-                    if self.terms.needs_assessment:
+                    if self.needs_assessment:
                         self.municipality.assess(c)
         self.timing["agents_s"] = time.perf_counter() - t0
 
@@ -964,7 +957,7 @@ class ClassicCareModel(Model):
         growth = (1.0 + p.need_growth_per_year) ** (self.week / 52.0)
         rate = p.onset_per_year * growth
         rnd = self.random
-        walk_in = p.walk_in and not self.terms.needs_assessment
+        walk_in = p.walk_in and not self.needs_assessment
         for person in self.people:
             if person.client is None and rnd.random() < weekly_chance(rate * person.risk):
                 c = Client(self, person, growth)

@@ -188,7 +188,7 @@ def _profile(res: dict[str, Any]) -> str:
     return (
         "## 2. Where the weekly step spends its time\n\n"
         f"One run of {lely.label} ({lely.describe()}, `rng=0`), 10 years, with a timing wrapper"
-        " patched onto each process `CareModel.step` calls (`sim.rules.X`, `CareModel._report`,"
+        " patched onto each process `CareModel.step` calls (`sim.<module>.<rule>`, `outputs.report`,"
         " `CareModel.check_invariants`, `DataCollector.collect`); sim/ itself is not changed. Sorted by time;"
         f" % of the summed step time ({step:.3f} s of {prof['wall_s']:.3f} s wall; set-up"
         f" {prof['network_s'] + prof['agents_s']:.3f} s).\n\n"

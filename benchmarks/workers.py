@@ -36,34 +36,35 @@ COMPARE_KEYS = (
     "volunteers_per_1000_inhabitants",
 )
 
-#: The weekly processes ``CareModel.step`` calls, as the benchmark brief lists them.
+#: The weekly processes ``CareModel.step`` calls, as the benchmark brief lists them
+#: (``module.function`` in ``sim/``).
 STEP_RULES = (
-    "need_dynamics",
-    "exits",
-    "volunteer_turnover",
-    "onset",
-    "plan_outreach",
-    "access",
-    "transfers",
-    "carer_capacity",
-    "plan_care",
-    "supply",
-    "carer_burden",
-    "money",
-    "year_end",
+    "need.need_dynamics",
+    "need.exits",
+    "volunteers.volunteer_turnover",
+    "need.onset",
+    "care.plan_outreach",
+    "access.access",
+    "market.transfers",
+    "carers.carer_capacity",
+    "care.plan_care",
+    "supply.supply",
+    "carers.carer_burden",
+    "money.money",
+    "year_end.year_end",
 )
 
 #: Functions called from inside those processes (time already counted in their callers).
 NESTED_RULES = (
-    "network_signals",
-    "outreach",
-    "serve_queue",
-    "assess",
-    "request_reassessment",
-    "network_building",
-    "bankruptcy",
+    "access.network_signals",
+    "access.outreach",
+    "access.serve_queue",
+    "access.assess",
+    "access.reassessment_due",
+    "care.network_building",
+    "market.bankruptcy",
 )
-NESTED_MODEL = ("start_episodes", "end_episodes", "admit", "recruit_volunteers", "retire_volunteers")
+NESTED_MODEL = ("start_episodes", "end_episodes", "add_volunteer", "retire_volunteers")
 
 
 def rss_mb() -> float:
@@ -268,41 +269,51 @@ class _Timer:
 
 
 def _step_rule_names() -> list[str]:
-    """The brief's process list, plus any other ``rules.X`` that ``CareModel.step`` calls."""
+    """The brief's process list, plus any other ``module.function(self)`` that
+    ``CareModel.step`` calls."""
     from sim.model import CareModel
 
     names = list(STEP_RULES)
     try:
-        called = re.findall(r"rules\.(\w+)\(", inspect.getsource(CareModel.step))
+        called = re.findall(r"(?<![.\w])([a-z_]+\.[a-z_]+)\(self\b", inspect.getsource(CareModel.step))
     except (OSError, TypeError):
         called = []
     names += [n for n in dict.fromkeys(called) if n not in names]
     return names
 
 
+def _wrap_rule(timer: _Timer, qualname: str) -> None:
+    """Wrap ``sim.<module>.<function>`` in place (the callers look it up at call time)."""
+    import importlib
+
+    module, _, name = qualname.partition(".")
+    timer.wrap(importlib.import_module(f"sim.{module}"), name, qualname)
+
+
 def process_profile(scenario: str, overrides: dict[str, Any], seed: int, check_invariants: bool) -> dict[str, Any]:
     """Time each weekly process of ``CareModel.step`` by wrapping it (sim/ is not edited).
 
-    ``sim.rules.X`` is patched for every rule ``CareModel.step`` calls (it calls them as
-    ``rules.X(self)``), ``CareModel._report``, ``CareModel.check_invariants`` and
-    ``mesa.DataCollector.collect``; ``CareModel.step`` itself is wrapped for the total.
-    Nested calls (e.g. ``rules.assess``) are timed in a separate table.
+    ``sim.<module>.<function>`` is patched for every rule ``CareModel.step`` calls (it
+    calls them as ``module.function(self)``), ``outputs.report``,
+    ``CareModel.check_invariants`` and ``mesa.DataCollector.collect``;
+    ``CareModel.step`` itself is wrapped for the total. Nested calls (e.g.
+    ``access.assess``) are timed in a separate table.
     """
     from mesa import DataCollector
 
     import sim
-    from sim import rules
+    from sim import model
     from sim.model import CareModel
 
     top, nested, total = _Timer(), _Timer(), _Timer()
     names = _step_rule_names()
     for n in names:
-        top.wrap(rules, n)
-    top.wrap(CareModel, "_report", "CareModel._report")
+        _wrap_rule(top, n)
+    top.wrap(model, "report", "outputs.report")
     top.wrap(CareModel, "check_invariants", "CareModel.check_invariants")
     top.wrap(DataCollector, "collect", "DataCollector.collect")
     for n in NESTED_RULES:
-        nested.wrap(rules, n)
+        _wrap_rule(nested, n)
     for n in NESTED_MODEL:
         nested.wrap(CareModel, n, f"CareModel.{n}")
     total.wrap(CareModel, "step", "step")
@@ -319,7 +330,7 @@ def process_profile(scenario: str, overrides: dict[str, Any], seed: int, check_i
         "network_s": float(r.timing.get("network_s", float("nan"))),
         "agents_s": float(r.timing.get("agents_s", float("nan"))),
         "top": {k: (top.seconds[k], top.calls[k]) for k in top.seconds},
-        "top_order": [*names, "CareModel._report", "CareModel.check_invariants", "DataCollector.collect"],
+        "top_order": [*names, "outputs.report", "CareModel.check_invariants", "DataCollector.collect"],
         "nested": {k: (nested.seconds[k], nested.calls[k]) for k in nested.seconds},
         "missing": top.missing + nested.missing,
         "check_invariants": check_invariants,

@@ -13,7 +13,7 @@ physicians choosing quantities of care for patients with a known optimum
 Here the incentive core of the model (ODD 7.6.1, :func:`sim.optimal_hours`) is run in
 isolation: one client with optimum ``r`` and 10,000 providers whose altruism is drawn
 from the model's default distribution (Beta with mean ``provider_altruism`` and sd
-``provider_altruism_sd``, :func:`sim.model._altruism`). The net money per hour ``mu`` comes
+``provider_altruism_sd``, :func:`sim.setup.altruism`). The net money per hour ``mu`` comes
 from the payment terms of the default scenario through ``sim.funding.net_money``
 (individual hour, no transport, cost factor 1, no prevention share or KPI value). A
 pure profit-maximiser (altruism 0) gives the cap ``max_formal_hours`` under
@@ -38,8 +38,8 @@ from scipy.optimize import minimize_scalar
 
 import sim
 from sim.funding import net_money as weighed_net_money
-from sim.model import _altruism
 from sim.params import Scenario
+from sim.setup import altruism as _altruism
 
 ROOT = Path(__file__).resolve().parents[1]
 FIGURE = ROOT / "docs" / "figures" / "evidence.png"

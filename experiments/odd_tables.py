@@ -23,7 +23,7 @@ import sim
 from sim.metrics import summarise
 from sim.model import CareModel
 from sim.params import PARAMS, Param
-from sim.rules import PGB
+from sim.state import PGB
 from sim.targets import CALIBRATION_TARGETS
 
 ODD = Path(__file__).resolve().parents[1] / "docs" / "odd.md"
@@ -138,7 +138,7 @@ def _preset_run(job: tuple[str, int]) -> dict[str, float | str]:
     m = CareModel(name, rng=seed, years=PRESET_YEARS)
     contracted = int(m.contracts.serves.any(axis=1).sum())
     pgb: list[int] = []
-    m.run(lambda _: pgb.append(int(np.count_nonzero(m.res["state"] == PGB))))
+    m.run(lambda _: pgb.append(int(np.count_nonzero(m.res.state == PGB))))
     weekly = m.datacollector.get_model_vars_dataframe().reset_index(drop=True)
     summary = summarise(weekly, m.client_table(), m)
     clients = summary["clients_per_1000_inhabitants"] * m.params.population / 1000.0

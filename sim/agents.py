@@ -1,33 +1,65 @@
 """The Mesa agents (ODD 2, 'Entities').
 
 Clients, informal carers and volunteers are Mesa agents with an identity and a node
-(cell) on the neighbourhood network. Their numbers live in numpy columns that the
-model owns (``model.res``, ``model.car``, ``model.vol``); an agent reads them through
-its properties, so ``client.need`` is always the current value. The weekly rules in
-``rules.py`` work on whole columns; agent objects are created and removed only when an
-event happens to them. Providers and the municipality are few, and hold their own state.
+(cell) on the neighbourhood network; providers are Mesa agents off the network. Their
+numbers live in the column tables the model owns (``model.res``, ``model.car``,
+``model.vol``, ``model.prov``; ``sim/state.py``); an agent reads its row through its
+properties, so ``client.need`` is always the current value. The weekly rules work on
+whole columns; agent objects are created and removed only when an event happens to them.
+The municipality is one agent that holds its own state.
 """
 
 from __future__ import annotations
 
 from collections import deque
+from typing import Any
 
+import numpy as np
 from mesa import Agent
 
+from .state import PGB
 
-class _Columnar(Agent):
-    """A person whose numeric state is row ``idx`` of one of the model's column tables.
 
-    Its place is node ``node`` of the network; ``cell`` is that node's cell in
-    ``model.space`` (a ``mesa.discrete_space.Network``). The agent is not registered in
-    the cell, so creating and removing agents at events stays cheap.
-    """
+class _Column:
+    """A property that reads the agent's row of one column (and writes it if allowed)."""
+
+    def __init__(self, column: str, kind: type = float, doc: str = "", writable: bool = False):
+        self.column, self.kind, self.writable = column, kind, writable
+        self.__doc__ = doc
+
+    def __get__(self, agent, owner=None) -> Any:
+        if agent is None:
+            return self
+        return self.kind(getattr(agent.table, self.column)[agent.idx])
+
+    def __set__(self, agent, value) -> None:
+        if not self.writable:
+            raise AttributeError(f"{type(agent).__name__}.{self.column} is read-only")
+        getattr(agent.table, self.column)[agent.idx] = value
+
+
+class _Row(Agent):
+    """An agent whose numeric state is row ``idx`` of the model's table ``_table``."""
 
     _table = ""
 
-    def __init__(self, model, idx: int, node: int):
+    def __init__(self, model, idx: int):
         super().__init__(model)
         self.idx = int(idx)
+
+    @property
+    def table(self):
+        """The agent's table (``model.res``, ``model.car``, ...)."""
+        return getattr(self.model, self._table)
+
+
+class _Person(_Row):
+    """A person at node ``node`` of the network; ``cell`` is that node's cell in
+    ``model.space`` (a ``mesa.discrete_space.Network``). The agent is not registered in
+    the cell, so creating and removing agents at events stays cheap."""
+
+    def __init__(self, model, idx: int, node: int):
+        super().__init__(model, idx)
         self.node = int(node)
 
     @property
@@ -35,32 +67,17 @@ class _Columnar(Agent):
         """The agent's cell on the neighbourhood network."""
         return self.model.space[self.node]
 
-    def _col(self, name):
-        return getattr(self.model, self._table)[name][self.idx]
 
-
-class Client(_Columnar):
+class Client(_Person):
     """A resident with a support need (ODD 2.1). One agent per care episode."""
 
     _table = "res"
-
-    @property
-    def need(self) -> float:
-        """Hours per week of support that would keep this client stable."""
-        return float(self._col("need"))
-
-    @property
-    def self_reliance(self) -> float:
-        """Score 1-5, as in the Dutch self-reliance matrix."""
-        return float(self._col("sr"))
-
-    @property
-    def asks_for_help(self) -> bool:
-        return bool(self._col("asker"))
-
-    @property
-    def district(self) -> int:
-        return int(self.model.layout.district[self.idx])
+    need = _Column("need", float, "Hours per week of support that would keep this client stable.")
+    self_reliance = _Column("sr", float, "Score 1-5, as in the Dutch self-reliance matrix.")
+    asks_for_help = _Column("asker", bool, "True when the client asks for help when a need starts.")
+    weeks_waiting = _Column("wait", int, "Weeks spent applying, queued or deciding in this episode.")
+    weeks_underserved = _Column("under_run", int, "Current run of consecutive weeks with over 25% of need unmet.")
+    district = _Column("district", int, "The district the client lives in.")
 
     @property
     def neighbourhood(self) -> int:
@@ -69,97 +86,108 @@ class Client(_Columnar):
     @property
     def owner(self):
         """The provider responsible for this client, or None."""
-        o = int(self._col("owner"))
+        o = int(self.table.owner[self.idx])
         return self.model.providers[o] if o >= 0 else None
-
-    @property
-    def weeks_waiting(self) -> int:
-        return int(self._col("wait"))
-
-    @property
-    def weeks_underserved(self) -> int:
-        """Current run of consecutive weeks with over 25% of need unmet."""
-        return int(self._col("under_run"))
 
     @property
     def personal_budget(self) -> bool:
         """True when the client buys care with a personal budget (pgb, ODD 7.4.6)."""
-        from .rules import PGB
-
-        return int(self._col("state")) == PGB
+        return int(self.table.state[self.idx]) == PGB
 
 
-class InformalCarer(_Columnar):
+class InformalCarer(_Person):
     """Family, friend or neighbour caring for one resident (ODD 2.2)."""
 
     _table = "car"
-
-    @property
-    def cares_for(self) -> int:
-        """Slot of the resident cared for."""
-        return int(self._col("slot"))
-
-    @property
-    def capacity(self) -> float:
-        return float(self._col("cap"))
-
-    @property
-    def hours_given(self) -> float:
-        return float(self._col("given"))
-
-    @property
-    def burden(self) -> float:
-        """Sustained hours given relative to the carer's tolerance; above 1 is overburden."""
-        return float(self._col("burden"))
+    cares_for = _Column("slot", int, "Slot of the resident cared for.")
+    capacity = _Column("cap", float, "Hours the carer can give this week.")
+    hours_given = _Column("given", float, "Hours given this week.")
+    burden = _Column("burden", float, "Sustained hours given relative to the carer's tolerance; above 1 is overburden.")
 
 
-class Volunteer(_Columnar):
+class Volunteer(_Person):
     """A care volunteer with capacity and retention (ODD 2.3)."""
 
     _table = "vol"
-
-    @property
-    def hours(self) -> float:
-        return float(self._col("hours"))
-
-    @property
-    def district(self) -> int:
-        return int(self._col("district"))
+    hours = _Column("hours", float, "Hours a week offered.")
+    district = _Column("district", int, "The district the volunteer serves.")
 
 
-class Provider(Agent):
-    """A care organisation (ODD 2.4). Not on the network; serves clients town-wide.
+class Provider(_Row):
+    """A care organisation (ODD 2.4), holding contract ``index``. Not on the network;
+    serves clients town-wide or in its districts (5.3).
 
-    Its decision rule is :func:`sim.funding.optimal_hours`, applied in ``rules.plan_care``.
+    Its decision rule is :func:`sim.funding.optimal_hours`, applied in ``care.plan_care``.
     """
 
-    def __init__(self, model, index: int, altruism: float, capacity: float, reserves: float):
-        super().__init__(model)
-        self.index = index
-        self.altruism = float(altruism)
-        self.capacity = float(capacity)  # staff hours per week
-        self.reserves = float(reserves)
-        self.share = 1.0 / model.params.providers  # share of any fixed sum
-        self.bankrupt = False
-        self.kpi_last = None  # share improved or stable at last year end
-        self.year_staff_hours = 0.0
-        self.year_cost = 0.0
-        self.year_received = 0.0
-        self.year_variable = 0.0  # per-hour and per-period pay this year
-        self.received_total = 0.0  # from the municipality, net of reclaims
-        self.cost_total = 0.0
-        self.start_reserves = float(reserves)
-        self.staff_hours = 0.0  # this week
+    _table = "prov"
+    altruism = _Column("altruism", float, "Weight on client benefit against money, 0-1.")
+    capacity = _Column("capacity", float, "Staff hours per week.", writable=True)
+    reserves = _Column("reserves", float, "Money in hand, EUR; below 0 means bankruptcy.", writable=True)
+    share = _Column("share", float, "Contracted share of any fixed sum.", writable=True)
+    bankrupt = _Column("bankrupt", bool, "Stopped; capacity set to 0.", writable=True)
+    year_staff_hours = _Column("year_staff_hours", float, "Staff hours this year.", writable=True)
+    year_cost = _Column("year_cost", float, "Cost this year, EUR.", writable=True)
+    year_received = _Column("year_received", float, "Received this year, EUR.", writable=True)
+    year_variable = _Column("year_variable", float, "Per-hour and per-period pay this year, EUR.", writable=True)
+    received_total = _Column("received_total", float, "From the municipality, net of reclaims, EUR.", writable=True)
+    cost_total = _Column("cost_total", float, "All costs so far, EUR.", writable=True)
+    start_reserves = _Column("start_reserves", float, "Reserves when it took the contract, EUR.")
+    staff_hours = _Column("staff_hours", float, "Staff hours this week.", writable=True)
+
+    def __init__(self, model, index: int):
+        super().__init__(model, index)
+        self.index = int(index)
+
+    @property
+    def kpi_last(self) -> float | None:
+        """Share of its clients improved or stable at the last year end with a
+        measurement, or None."""
+        k = float(self.table.kpi_last[self.idx])
+        return None if k != k else k
 
 
 class Municipality(Agent):
-    """The municipality (ODD 2.5): funding model, budget, assessment queue and ledger."""
+    """The municipality (ODD 2.5): budget, assessment queue, outreach team, volunteer
+    training, KPI monitoring and the ledger of every euro it pays (7.9, 7.11)."""
 
     def __init__(self, model, budget: float):
         super().__init__(model)
+        p = model.params
         self.budget = float(budget)  # per year
         self.paid_total = 0.0  # to providers, net of reclaims
         self.admin_total = 0.0
         self.other_total = 0.0  # personal budgets and volunteer training
-        self.buffer = 0.0  # reclaimed subsidy surplus
-        self.queue: deque[tuple[int, int]] = deque()  # (slot, episode) waiting, FIFO
+        self.buffer = 0.0  # reclaimed subsidy surplus (7.10.2)
+        self.queue: deque[tuple[int, int]] = deque()  # (slot, episode) waiting, FIFO (7.4.3)
+        self.assessment_capacity = p.assessments_per_week_per_10k * p.population / 1e4  # a week
+        self.outreach_team_hours = p.outreach_hours_per_10k * p.population / 1e4 if p.outreach else 0.0
+        self.outreach_hours = 0.0  # the team's hours this week (7.4.2)
+        self.training_budget = p.volunteer_training_eur_per_10k * p.population / 1e4  # EUR this year (7.9.1)
+        self.innovation_budget = 0.0  # EUR from last year's reclaim (7.10.2)
+        self.revision_factor = 1.0  # mid-year budget revision of this year (7.9.2)
+        self.reopen_left = 0  # weeks of reopened subcontracts left (7.9.2)
+        self.kpi_log: list[tuple[np.ndarray, np.ndarray]] = []  # this year's KPI results (7.10.1)
+
+    def pay(self, pay: np.ndarray) -> None:
+        """ODD 7.9: money to the providers (negative: back), booked on both sides."""
+        total = float(pay.sum())
+        if total == 0 and not pay.any():
+            return
+        self.paid_total += total
+        self.model.week_flows.spend += total
+        prov = self.model.prov
+        prov.contract_received += pay
+        prov.reserves += pay
+        prov.year_received += pay
+        prov.received_total += pay
+
+    def book_other(self, eur: float) -> None:
+        """ODD 7.9: care spend not paid to a contracted provider (pgb, training)."""
+        self.other_total += eur
+        self.model.week_flows.spend += eur
+
+    def book_admin(self, eur: float) -> None:
+        """ODD 7.9: admin cost (assessments, invoices, monitoring, tenders, the outreach team)."""
+        self.admin_total += eur
+        self.model.week_flows.admin += eur

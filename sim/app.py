@@ -87,18 +87,18 @@ def client_status(model: CareModel) -> np.ndarray:
     """The status code (:data:`STATUSES`) of every node of ``model.layout``'s network.
 
     THE ADAPTER. This is the only function of the dashboard that reads model internals:
-    the resident columns ``model.res["state"]``, ``["under_run"]`` and ``["reached"]``
-    (one row per resident, residents are nodes ``0 .. layout.n_residents - 1``) and the
-    state codes and underserved run length of ``sim.rules``. When the resident columns
-    move (e.g. to typed tables in ``sim/state.py``), change the reads below and nothing
-    else; ``tests/test_app.py::test_client_status_agrees_with_the_weekly_reporters``
-    checks the result against the public weekly reporters.
+    the resident table's columns ``model.res.state``, ``.under_run`` and ``.reached``
+    (one row per resident, residents are nodes ``0 .. layout.n_residents - 1``), the
+    state codes of ``sim.state`` and the underserved run length of ``sim.supply``. When
+    they move, change the reads below and nothing else;
+    ``tests/test_app.py::test_client_status_agrees_with_the_weekly_reporters`` checks the
+    result against the public weekly reporters.
 
     Statuses, in order of precedence (one per node):
 
     - served: state IN_CARE or PGB;
     - underserved: served, but its run of weeks with over 25% of need unmet is at least
-      ``rules.UNDERSERVED_RUN`` (the definition of ``underserved_share``);
+      ``supply.UNDERSERVED_RUN`` (the definition of ``underserved_share``);
     - waiting: APPLYING, QUEUED or DECIDING (asked, not in care yet), or TRANSFER (in care
       with a provider that went bankrupt, waiting for a new one);
     - unreached: HIDDEN and never reached in this episode: a non-asker with a need whom
@@ -106,17 +106,18 @@ def client_status(model: CareModel) -> np.ndarray:
     - hidden: HIDDEN after being reached: lost at a handover, known to no one now;
     - no need: every other resident, and every carer and volunteer node.
     """
-    from . import rules  # state codes and the underserved run; internal, like the columns
+    from . import state as st  # state codes; internal, like the columns
+    from .supply import UNDERSERVED_RUN
 
     res = model.res
-    state, run, reached = res["state"], res["under_run"], res["reached"]
+    state, run, reached = res.state, res.under_run, res.reached
     code = np.full(model.layout.n_nodes, NO_NEED, dtype=np.int8)
     mine = code[: state.size]  # a view: residents come first among the nodes
-    served = (state == rules.IN_CARE) | (state == rules.PGB)
+    served = (state == st.IN_CARE) | (state == st.PGB)
     mine[served] = SERVED
-    mine[served & (run >= rules.UNDERSERVED_RUN)] = UNDERSERVED
-    mine[((state >= rules.APPLYING) & (state <= rules.DECIDING)) | (state == rules.TRANSFER)] = WAITING
-    hidden = state == rules.HIDDEN
+    mine[served & (run >= UNDERSERVED_RUN)] = UNDERSERVED
+    mine[((state >= st.APPLYING) & (state <= st.DECIDING)) | (state == st.TRANSFER)] = WAITING
+    hidden = state == st.HIDDEN
     mine[hidden & ~reached] = UNREACHED
     mine[hidden & reached] = HIDDEN
     return code

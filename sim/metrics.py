@@ -45,11 +45,11 @@ def _ratio(a: float, b: float) -> float:
 
 
 def _funding_cv(model) -> float:
-    weeks = model.prov_client_weeks
+    weeks = model.prov.client_weeks
     ok = weeks > 52  # providers with at least a client-year
     if ok.sum() < 2:
         return 0.0
-    per = model.prov_received[ok] / weeks[ok]
+    per = model.prov.contract_received[ok] / weeks[ok]
     return float(per.std() / per.mean()) if per.mean() > 0 else 0.0
 
 
@@ -92,10 +92,10 @@ def summarise(weekly: pd.DataFrame, clients: pd.DataFrame, model) -> dict[str, f
         "informal_hours_per_carer_week": _ratio(w["informal_hours"].sum(), giving.sum()),
         "carer_overburden_share": _ratio(w["carers_overburdened"].sum(), giving.sum()),
         "volunteers_per_1000_inhabitants": float(w["volunteers"].mean()) * 1000.0 / p.population,
-        "bankruptcies": float(model.bankruptcies),
-        "rescues": float(model.rescues),
-        "lost_per_1000_clients": _ratio(model.lost_clients * 1000.0, len(clients)),
-        "refusals_per_1000_admissions": _ratio(model.refusals * 1000.0, model.admissions),
+        "bankruptcies": float(model.tally.bankruptcies),
+        "rescues": float(model.tally.rescues),
+        "lost_per_1000_clients": _ratio(model.tally.lost_clients * 1000.0, len(clients)),
+        "refusals_per_1000_admissions": _ratio(model.tally.refusals * 1000.0, model.tally.admissions),
         "largest_provider_share": float(w["largest_provider_share"].mean()),
         "funding_per_client_cv": _funding_cv(model),
         "blocked_share": _ratio(w["blocked_clients"].sum(), care_weeks),

@@ -132,10 +132,13 @@ def build_network(
         carer_probability: chance a resident has an informal carer.
         n_volunteer_slots: people who may become volunteers.
         districts, neighbourhoods_per_district: the spatial structure.
-        ties: mean social ties per person (Watts-Strogatz k, made even).
+        ties: social ties per person (Watts-Strogatz k): even, at least 2 and less than
+            the number of people (the scenario loader refuses other values).
         rewiring: chance a tie is rewired to a random person anywhere in town.
         rng: the model's generator; the graph's seed is drawn from it.
     """
+    if ties < 2 or ties % 2:
+        raise ValueError(f"ties = {ties}: a small-world ring needs an even number of ties, at least 2")
     has_carer = rng.random(n_residents) < carer_probability
     carer_of = np.flatnonzero(has_carer)
     n_carers = carer_of.size
@@ -147,10 +150,10 @@ def build_network(
     vol_nbhd = rng.integers(0, n_nbhd, n_volunteer_slots)
     nbhd = np.concatenate([res_nbhd, res_nbhd[carer_of], vol_nbhd])
     ring = np.argsort(nbhd, kind="stable")  # ring position -> node
-    k = max(2, ties - ties % 2)
+    if ties > n - 1:
+        raise ValueError(f"ties = {ties}: a network of {n} people allows at most {n - 1 - (n - 1) % 2}")
     seed = int(rng.integers(2**31 - 1))
-    k = min(k, n - 1 - (n - 1) % 2)
-    social = ring[watts_strogatz_edges(n, k, rewiring, seed)]  # ring positions -> nodes
+    social = ring[watts_strogatz_edges(n, ties, rewiring, seed)]  # ring positions -> nodes
     care = np.column_stack([carer_of, n_residents + np.arange(n_carers)])
     pairs = np.concatenate([social, care, social[:, ::-1], care[:, ::-1]])
     adjacency = sp.csr_array((np.ones(pairs.shape[0], dtype=np.float32), (pairs[:, 0], pairs[:, 1])), shape=(n, n))

@@ -17,7 +17,10 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-FUNDING_MODELS = ("fee_for_service", "lump_sum", "subsidy", "output_based", "population_budget", "blended")
+from .funding import FUNDING
+
+#: The funding model names, declared once by the classes of sim/funding.py.
+FUNDING_MODELS = tuple(FUNDING)
 #: The core comparison of the design card.
 CORE_FUNDING_MODELS = ("fee_for_service", "lump_sum", "subsidy")
 
@@ -271,6 +274,17 @@ PARAMS: tuple[Param, ...] = (
         analysis_source="assumption: the small-world regime of the Watts-Strogatz model",
         role="uncertainty",
     ),
+    P(
+        name="volunteer_pool_share",
+        default=0.01,
+        unit="share of inhabitants",
+        lo=0.0,
+        hi=0.2,
+        meaning="inhabitants who may become care volunteers: the network's volunteer slots (at least 10)",
+        source="assumption: 1% of inhabitants, 200 in the default town",
+        analysis=(0.005, 0.03),
+        analysis_source="assumption: half to three times the default",
+    ),
     # --- need ------------------------------------------------------------------------
     P(
         name="onset_per_year",
@@ -431,6 +445,50 @@ PARAMS: tuple[Param, ...] = (
         analysis_source="assumption: a third to twice the default: prevention protects, by how much is unknown",
         role="uncertainty",
     ),
+    P(
+        name="risk_spread",
+        default=0.5,
+        unit="log-sd",
+        lo=0.0,
+        hi=2.0,
+        meaning="spread of need risk between residents (lognormal factor with mean 1)",
+        source="assumption: risk varies about twofold between residents",
+        analysis=(0.25, 1.0),
+        analysis_source="assumption: half to twice the default",
+    ),
+    P(
+        name="entry_self_reliance_sd",
+        default=0.5,
+        unit="score",
+        lo=0.0,
+        hi=2.0,
+        meaning="spread (sd) of self-reliance when a need starts",
+        source="assumption: half a point on the 1-5 self-reliance matrix",
+        analysis=(0.25, 1.0),
+        analysis_source="assumption: half to twice the default",
+    ),
+    P(
+        name="entry_recovery_gap",
+        default=0.2,
+        unit="score",
+        lo=0.0,
+        hi=1.0,
+        meaning="a new client's self-reliance is at least this far below recovery_self_reliance",
+        source="assumption: a need that starts is not already recovered",
+        analysis=(0.1, 0.5),
+        analysis_source="assumption: from just below recovery to half a point below",
+    ),
+    P(
+        name="unmet_memory_weeks",
+        default=8.0,
+        unit="weeks",
+        lo=1.0,
+        hi=104.0,
+        meaning="memory of the unmet share of need that raises escalation (moving-average weeks)",
+        source="assumption: about two months",
+        analysis=(4.0, 26.0),
+        analysis_source="assumption: a month to half a year",
+    ),
     # --- access ----------------------------------------------------------------------
     P(
         name="non_asker_share",
@@ -575,6 +633,41 @@ PARAMS: tuple[Param, ...] = (
             "assumption: providers look half a year to three years ahead (one- to five-year contracts, cases.md)"
         ),
         role="uncertainty",
+    ),
+    P(
+        name="reassess_min_weeks",
+        default=13,
+        unit="weeks",
+        lo=1,
+        hi=104,
+        meaning="least weeks since the last assessment before a provider may ask for a re-assessment",
+        source="assumption: at most once a quarter",
+        kind=int,
+        analysis=(4, 26),
+        analysis_source="assumption: a month to half a year",
+    ),
+    P(
+        name="reassess_weeks",
+        default=52,
+        unit="weeks",
+        lo=1,
+        hi=520,
+        meaning="weeks after which a client in care is re-assessed in any case",
+        source="assumption: indications are reviewed yearly",
+        kind=int,
+        analysis=(26, 104),
+        analysis_source="assumption: half a year to two years",
+    ),
+    P(
+        name="reassess_slack_hours",
+        default=0.25,
+        unit="h/week",
+        lo=0.0,
+        hi=10.0,
+        meaning="hours a provider wants above the entitlement before it asks for a re-assessment",
+        source="assumption: a quarter hour",
+        analysis=(0.0, 1.0),
+        analysis_source="assumption: from any excess to an hour a week",
     ),
     # --- informal care and volunteers -------------------------------------------------
     P(
@@ -727,6 +820,50 @@ PARAMS: tuple[Param, ...] = (
         analysis=(1.0, 4.0),
         analysis_source="assumption: half to twice the default, a wide range for a value no study pins down",
         role="uncertainty",
+    ),
+    P(
+        name="carer_hours_spread",
+        default=0.5,
+        unit="log-sd",
+        lo=0.0,
+        hi=2.0,
+        meaning="spread of carers' weekly hours (lognormal with mean carer_hours)",
+        source="assumption: carers' hours vary about twofold (CBS 2022 reports a wide range)",
+        analysis=(0.25, 1.0),
+        analysis_source="assumption: half to twice the default",
+    ),
+    P(
+        name="carer_tolerance_spread",
+        default=0.3,
+        unit="log-sd",
+        lo=0.0,
+        hi=2.0,
+        meaning="spread of carers' tolerated hours (lognormal with mean carer_tolerance_hours)",
+        source="assumption: tolerance varies less between carers than the hours they can give",
+        analysis=(0.15, 0.6),
+        analysis_source="assumption: half to twice the default",
+    ),
+    P(
+        name="overburden_give_share",
+        default=0.75,
+        unit="share",
+        lo=0.0,
+        hi=1.0,
+        meaning="share of their hours an overburdened carer still gives",
+        source="assumption: an overburdened carer gives a quarter less",
+        analysis=(0.5, 1.0),
+        analysis_source="assumption: from giving half to giving on as before",
+    ),
+    P(
+        name="burden_memory_weeks",
+        default=8.0,
+        unit="weeks",
+        lo=1.0,
+        hi=104.0,
+        meaning="memory of carer burden (moving-average weeks of hours over tolerance)",
+        source="assumption: about two months",
+        analysis=(4.0, 26.0),
+        analysis_source="assumption: a month to half a year",
     ),
     # --- providers and the incentive core --------------------------------------------
     P(
@@ -948,6 +1085,28 @@ PARAMS: tuple[Param, ...] = (
         analysis_source="cases.md Harderwijk: taken over at once when trust is high; up to a quarter",
         role="uncertainty",
     ),
+    P(
+        name="day_activity_hours",
+        default=4.0,
+        unit="h",
+        lo=0.5,
+        hi=12.0,
+        meaning="hours of a day activity, over which its return trip is spread",
+        source="calibration.md: a day activity is a half day of 4 hours",
+        analysis=(3.0, 6.0),
+        analysis_source="assumption: a short to a long half day",
+    ),
+    P(
+        name="unbilled_reserves_share",
+        default=0.5,
+        unit="share of starting reserves",
+        lo=0.0,
+        hi=5.0,
+        meaning="unpaid work (network-building, outreach) only while reserves exceed this share of the start",
+        source="assumption: a provider keeps half its reserves for setbacks",
+        analysis=(0.25, 1.0),
+        analysis_source="assumption: a quarter to all of the starting reserves kept back",
+    ),
     # --- contract and money ------------------------------------------------------------
     P(
         name="lump_sum_eur",
@@ -1071,6 +1230,40 @@ PARAMS: tuple[Param, ...] = (
         analysis=(0.005, 0.03),
         analysis_source="assumption: a third to twice the default (cases.md Lelystad: much extra bureaucracy)",
         role="uncertainty",
+    ),
+    P(
+        name="kpi_weeks",
+        default=26,
+        unit="weeks",
+        lo=1,
+        hi=104,
+        meaning="weeks in care after which a client's KPI (improved or stable) is measured",
+        source="cases.md Alphen: more self-reliant or stable after half a year",
+        kind=int,
+        analysis=(13, 52),
+        analysis_source="assumption: a quarter to a year",
+    ),
+    P(
+        name="kpi_stable_tolerance",
+        default=0.1,
+        unit="score",
+        lo=0.0,
+        hi=4.0,
+        meaning="self-reliance may drop this much since intake and still count as stable for the KPI",
+        source="assumption: a tenth of a point on the 1-5 matrix",
+        analysis=(0.0, 0.3),
+        analysis_source="assumption: from no drop to about a third of a point",
+    ),
+    P(
+        name="kpi_pressure_band",
+        default=0.1,
+        unit="share",
+        lo=0.01,
+        hi=0.5,
+        meaning="KPI pressure is 0 at a last KPI of kpi_target + band and rises to 1 at kpi_target - band",
+        source="assumption: providers feel the penalty within 10 points of the target",
+        analysis=(0.05, 0.25),
+        analysis_source="assumption: a band of 5 to 25 points around the target",
     ),
     # --- funding models added for the municipal cases -----------------------------------
     P(
@@ -1241,6 +1434,29 @@ PARAMS: tuple[Param, ...] = (
         analysis=(0.0, 0.5),
         analysis_source="assumption: from no foresight to twice the default",
         role="uncertainty",
+    ),
+    P(
+        name="max_refusals",
+        default=4,
+        unit="refusals",
+        lo=0,
+        hi=52,
+        meaning="refusals at intake after which the municipality obliges the drawn provider to take the client",
+        source="assumption: the municipality steps in after about a month",
+        kind=int,
+        analysis=(1, 10),
+        analysis_source="assumption: the municipality steps in after a week to a quarter",
+    ),
+    P(
+        name="district_bid_spread",
+        default=0.5,
+        unit="bid (tender strength is 0-1)",
+        lo=0.0,
+        hi=5.0,
+        meaning="weight of a contractor's district-specific bid against its tender strength (population budget)",
+        source="assumption: tender strength counts twice the district-specific part",
+        analysis=(0.0, 1.0),
+        analysis_source="assumption: from strength alone to equal weight",
     ),
     # --- Alphen ---------------------------------------------------------------------------
     P(
@@ -1575,6 +1791,7 @@ class Scenario(Mapping):
     def __init__(self, values: Mapping[str, Any] | None = None, name: str = "custom"):
         merged = {p.name: p.default for p in PARAMS}
         merged.update(validate(values or {}))
+        check_together(merged)
         object.__setattr__(self, "_values", merged)
         object.__setattr__(self, "name", name)
 
@@ -1626,6 +1843,46 @@ def baseline_budget_eur(sc: Scenario) -> float:
     """The yearly budget implied by the scenario's baseline need (ODD 7.9)."""
     clients = sc.baseline_clients_per_1000 * sc.population / 1000.0
     return clients * sc.baseline_formal_hours * 52.0 * sc.hourly_price_eur
+
+
+#: Fewer people than this in a range of the network (residents, volunteer slots) is raised
+#: to it, so that the smallest town still has a network to run on (ODD 2.7).
+MIN_NODES = 10
+#: The largest altruism variance, as a share of the most a Beta distribution with the
+#: given mean can have (``m * (1 - m)``, where its parameters reach 0).
+MAX_ALTRUISM_VARIANCE_SHARE = 0.99
+
+
+def town_size(sc: Mapping[str, Any]) -> tuple[int, int]:
+    """ODD 2.7, 5.1: the at-risk residents and the volunteer slots of the network."""
+    pop = sc["population"]
+    return max(MIN_NODES, round(pop * sc["at_risk_share"])), max(MIN_NODES, round(pop * sc["volunteer_pool_share"]))
+
+
+def check_together(v: Mapping[str, Any]) -> None:
+    """The checks that involve more than one parameter; raises ScenarioError naming the
+    key, its value and the range the others allow."""
+    total = v["buffer_share"] + v["innovation_share"]
+    if total > 1.0:
+        raise ScenarioError(
+            f"buffer_share + innovation_share = {total:g} is more than the whole surplus: allowed total [0, 1]"
+        )
+    mean, sd = v["provider_altruism"], v["provider_altruism_sd"]
+    most = math.sqrt(MAX_ALTRUISM_VARIANCE_SHARE * mean * (1.0 - mean))
+    if sd**2 > MAX_ALTRUISM_VARIANCE_SHARE * mean * (1.0 - mean):
+        raise ScenarioError(
+            f"provider_altruism_sd = {sd:g} is too large for provider_altruism = {mean:g}: a Beta"
+            f" distribution with that mean allows provider_altruism_sd in [0, {most:.4g}]"
+        )
+    n_res, n_vol = town_size(v)
+    most_ties = n_res + n_vol - 1
+    most_ties -= most_ties % 2
+    if v["ties_per_resident"] > most_ties:
+        raise ScenarioError(
+            f"ties_per_resident = {v['ties_per_resident']} is more than a network of {n_res + n_vol}"
+            f" residents and volunteer slots allows (population, at_risk_share, volunteer_pool_share):"
+            f" allowed [2, {most_ties}]"
+        )
 
 
 def _unknown_message(key: str) -> str:

@@ -42,9 +42,9 @@ def test_agents_read_the_columns():
     for _ in range(5):
         m.step()
     clients = m.agents_by_type[sim.Client]
-    assert len(clients) == int(m.res["active"].sum()), "one Client agent per resident with a need"
+    assert len(clients) == int(m.res.active.sum()), "one Client agent per resident with a need"
     c = next(iter(clients))
-    assert c.need == m.res["need"][c.idx] and c.cell is m.space[c.idx], "a client reads its column and sits on its node"
+    assert c.need == m.res.need[c.idx] and c.cell is m.space[c.idx], "a client reads its column and sits on its node"
     assert len(m.agents_by_type[sim.InformalCarer]) == m.layout.n_carers, "one agent per carer"
 
 

@@ -10,11 +10,12 @@ import numpy as np
 import pytest
 from conftest import ensemble, paired
 
+from sim.mechanisms import FULL_ALTRUISM, of_test, zero_margin
+
 pytestmark = pytest.mark.slow
 
 FFS, LS = "fee_for_service", "lump_sum"
-ZERO_MARGIN = {"hourly_price_eur": 52.0, "group_price_eur": 52.0 / 8}  # price = cost per (client-)hour
-FULL_ALTRUISM = {"provider_altruism": 1.0, "provider_altruism_sd": 0.0}
+ZERO_MARGIN = zero_margin()  # price = cost per (client-)hour
 
 
 def med(runs, key):
@@ -57,10 +58,12 @@ def test_full_altruism_closes_the_gap_between_funding_models():
 
 
 def test_fee_for_service_waits_longer_because_of_the_assessment_queue():
-    d = paired(ensemble(funding=FFS), ensemble(funding=LS), "mean_wait_weeks")
+    # the arms of the case mechanism 'no assessment queue under the lump sum' (sim/mechanisms.py), 10 years
+    (m,) = of_test("test_incentives.py::test_fee_for_service_waits_longer_because_of_the_assessment_queue")
+    d = paired(ensemble(**m.arm("off", years=None)), ensemble(**m.arm("on", years=None)), m.metric)
     # the queue plus a 2-week decision gives 5-10 weeks; 3 weeks on every seed is robust
     assert min(d) > 3.0, f"expected FFS to wait > 3 weeks longer on every seed, got {np.round(d, 2)}"
-    d0 = paired(ensemble(funding=FFS, assessment_queue=False), ensemble(funding=LS), "mean_wait_weeks")
+    d0 = paired(ensemble(**m.arm("limit_on", years=None)), ensemble(**m.arm("limit_off", years=None)), m.metric)
     # without the queue both admit in the week of asking; only a week lost to a bankrupt
     # or refused intake could separate them, so half a week is the tolerance
     assert max(np.abs(d0)) < 0.5, f"without the queue the wait difference must vanish, got {np.round(d0, 2)}"

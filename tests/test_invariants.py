@@ -4,15 +4,16 @@ import numpy as np
 import pytest
 
 import sim
+from sim.mechanisms import FULL_ALTRUISM, zero_margin
 
 STRESS = {
     "default": {},
-    "zero margin (bankruptcies possible)": {"hourly_price_eur": 52.0, "group_price_eur": 6.5},
+    "zero margin (bankruptcies possible)": zero_margin(),
     "outreach on, fast need growth": {"outreach": True, "need_growth_per_year": 0.2},
     "no assessment queue": {"assessment_queue": False},
     "tight capacity": {"staff_headroom": 0.0, "capacity_adjust_per_year": 0.0},
     "no altruism": {"provider_altruism": 0.0, "provider_altruism_sd": 0.0},
-    "full altruism": {"provider_altruism": 1.0, "provider_altruism_sd": 0.0},
+    "full altruism": FULL_ALTRUISM,
     "lossy lump sum": {"lump_sum_eur": 300_000.0, "reserves_share": 0.01},
 }
 
@@ -38,8 +39,8 @@ def test_lossy_lump_sum_produces_bankruptcies_and_transfers():
         check_invariants=True,
     )
     m.run()
-    assert m.bankruptcies >= 1, "expected at least one bankruptcy with a lump sum at ~17% of baseline"
-    assert m.handovers > 0, "the bankrupt provider's clients should have been transferred to a new owner"
+    assert m.tally.bankruptcies >= 1, "expected at least one bankruptcy with a lump sum at ~17% of baseline"
+    assert m.tally.handovers > 0, "the bankrupt provider's clients should have been transferred to a new owner"
 
 
 def _model_after(weeks=10):
@@ -51,36 +52,36 @@ def _model_after(weeks=10):
 
 def test_invariant_check_catches_lost_hours():
     m = _model_after()
-    i = np.flatnonzero(m.res["active"])[0]
-    m.res["informal"][i] += 1.0  # an hour appears from nowhere
+    i = np.flatnonzero(m.res.active)[0]
+    m.res.informal[i] += 1.0  # an hour appears from nowhere
     with pytest.raises(sim.InvariantError, match="need != formal"):
         m.check_invariants()
 
 
 def test_invariant_check_catches_unbalanced_money():
     m = _model_after()
-    m.providers[0].received_total += 10.0  # money received that was never paid
+    m.prov.received_total[0] += 10.0  # money received that was never paid
     with pytest.raises(sim.InvariantError, match=r"ledger|paid"):
         m.check_invariants()
 
 
 def test_invariant_check_catches_a_lost_cost():
     m = _model_after()
-    m.providers[1].reserves += 5.0  # reserves that no payment or cost explains
+    m.prov.reserves[1] += 5.0  # reserves that no payment or cost explains
     with pytest.raises(sim.InvariantError, match="ledger"):
         m.check_invariants()
 
 
 def test_invariant_check_catches_a_client_without_an_owner():
     m = _model_after()
-    i = np.flatnonzero(m.res["state"] == 5)[0]  # a client in care
-    m.res["owner"][i] = -1
+    i = np.flatnonzero(m.res.state == 5)[0]  # a client in care
+    m.res.owner[i] = -1
     with pytest.raises(sim.InvariantError, match="no live owner"):
         m.check_invariants()
 
 
 def test_invariant_check_catches_staff_over_capacity():
     m = _model_after()
-    m.staff_hours = m.week_capacity + 1.0
+    m.prov.staff_hours = m.prov.week_capacity + 1.0
     with pytest.raises(sim.InvariantError, match="exceed capacity"):
         m.check_invariants()

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.params import PARAM_BY_NAME, PARAMS, ROLES
+from sim.params import PARAM_BY_NAME, PARAMS, ROLES, ScenarioError, check_together
 
 
 def test_every_parameter_is_declared_fully():
@@ -101,10 +101,26 @@ def test_list_scenarios_starts_with_default():
 _numeric = [p for p in PARAMS if p.kind in (int, float) and not p.choices and p.name != "lump_sum_eur"]
 
 
+def _fits_the_defaults(name: str, value) -> bool:
+    """Whether ``value`` passes the cross-parameter checks with every other parameter at
+    its default."""
+    try:
+        check_together({**{p.name: p.default for p in PARAMS}, name: value})
+    except ScenarioError:
+        return False
+    return True
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.sampled_from(_numeric), st.floats(allow_nan=True, allow_infinity=True))
 def test_any_value_is_accepted_iff_in_range(param, x):
-    inside = math.isfinite(x) and param.lo <= x <= param.hi and (param.kind is float or float(x).is_integer())
+    inside = (
+        math.isfinite(x)
+        and param.lo <= x <= param.hi
+        and (param.kind is float or float(x).is_integer())
+        and (param.step == 1 or (float(x) - param.lo) % param.step == 0)
+        and _fits_the_defaults(param.name, param.kind(x))
+    )
     if inside:
         assert sim.load_scenario("default", **{param.name: x})[param.name] == param.kind(x), "in-range value kept"
     else:
@@ -114,6 +130,48 @@ def test_any_value_is_accepted_iff_in_range(param, x):
 
 def test_param_lookup_is_complete():
     assert set(PARAM_BY_NAME) == {p.name for p in PARAMS}, "names must be unique"
+
+
+@pytest.mark.parametrize(
+    ("overrides", "parts"),
+    [
+        ({"buffer_share": 0.8, "innovation_share": 0.5}, ("buffer_share + innovation_share", "1.3", "[0, 1]")),
+        ({"provider_altruism": 1.0}, ("provider_altruism_sd", "0.15", "provider_altruism = 1", "[0, 0]")),
+        ({"provider_altruism": 0.9, "provider_altruism_sd": 0.3}, ("provider_altruism_sd", "0.3", "[0, 0.2985]")),
+        ({"ties_per_resident": 7}, ("ties_per_resident", "7", "in steps of 2")),
+        (
+            {"population": 1000, "at_risk_share": 0.005, "ties_per_resident": 30},
+            ("ties_per_resident", "30", "20 residents and volunteer slots", "[2, 18]"),
+        ),
+    ],
+)
+def test_values_that_do_not_fit_together_are_refused_by_the_loader(overrides, parts, tmp_path):
+    # once silent clamps in the model; now the loader refuses them with key, value and range
+    with pytest.raises(sim.ScenarioError) as err:
+        sim.load_scenario("default", **overrides)
+    msg = str(err.value)
+    assert all(p in msg for p in parts), f"message lacks one of {parts}: {msg}"
+    f = tmp_path / "town.toml"
+    f.write_text("[params]\n" + "".join(f"{k} = {str(v).lower()}\n" for k, v in overrides.items()))
+    with pytest.raises(sim.ScenarioError, match=list(overrides)[-1]):
+        sim.load_scenario(str(f))
+    with pytest.raises(sim.ScenarioError):
+        sim.load_scenario("default").replace(**overrides)
+
+
+def test_values_that_fit_together_are_kept():
+    sc = sim.load_scenario("default", provider_altruism=1.0, provider_altruism_sd=0.0, ties_per_resident=8)
+    assert (sc.provider_altruism, sc.provider_altruism_sd, sc.ties_per_resident) == (1.0, 0.0, 8), "kept as given"
+    sc = sim.load_scenario("default", buffer_share=0.6, innovation_share=0.4)
+    assert sc.buffer_share + sc.innovation_share == 1.0, "a split of the whole surplus is allowed"
+
+
+def test_funding_names_come_from_the_funding_classes():
+    from sim.params import CORE_FUNDING_MODELS, FUNDING_MODELS
+
+    assert FUNDING_MODELS == tuple(sim.FUNDING), "the parameter's choices are the funding classes' names"
+    assert PARAM_BY_NAME["funding"].choices == FUNDING_MODELS, "the funding parameter offers every model"
+    assert set(CORE_FUNDING_MODELS) <= set(FUNDING_MODELS), f"unknown core models: {CORE_FUNDING_MODELS}"
 
 
 # --- analysis ranges in the parameter table ---------------------------------------------------

@@ -70,7 +70,7 @@ def test_adjacency_equals_the_networkx_construction(overrides):
     lay = build_network(
         round(p.population * p.at_risk_share),
         p.carer_probability,
-        round(p.population * 0.01),
+        round(p.population * p.volunteer_pool_share),
         p.districts,
         p.neighbourhoods_per_district,
         p.ties_per_resident,
@@ -85,8 +85,7 @@ def test_adjacency_equals_the_networkx_construction(overrides):
     rng.integers(0, n_nbhd, lay.n_residents)
     rng.integers(0, n_nbhd, lay.n_volunteer_slots)
     seed = int(rng.integers(2**31 - 1))
-    k = max(2, p.ties_per_resident - p.ties_per_resident % 2)
-    ws = nx.watts_strogatz_graph(n, min(k, n - 1 - (n - 1) % 2), p.tie_rewiring, seed=seed)
+    ws = nx.watts_strogatz_graph(n, p.ties_per_resident, p.tie_rewiring, seed=seed)
     g = nx.relabel_nodes(ws, dict(enumerate(lay.ring.tolist())))
     both = sum(g.has_edge(c, r) for c, r in zip(lay.carer_of.tolist(), lay.carer_nodes.tolist(), strict=True))
     if overrides is CARER_IS_FRIEND:

@@ -61,7 +61,13 @@ def test_every_mechanism_test_has_a_comparison():
     assert not stale, f"comparisons in experiments/mechanisms.py whose test no longer exists: {stale}"
 
 
-def test_comparisons_switch_what_their_tests_switch():
+def _string_literals(source: str) -> set[str]:
+    return {n.value for n in ast.walk(ast.parse(source)) if isinstance(n, ast.Constant) and isinstance(n.value, str)}
+
+
+def test_tests_run_the_arms_of_their_declaration():
+    """A test reads its mechanism from sim/mechanisms.py (the one declaration that
+    docs/validation.md reports) and compares the arms that declaration reports."""
     sources = {
         "test_mechanisms.py": _test_functions(MECHANISM_TESTS),
         "test_incentives.py": _test_functions(ROOT / "tests" / "test_incentives.py"),
@@ -70,12 +76,25 @@ def test_comparisons_switch_what_their_tests_switch():
         file, _, name = m.test.partition("::")
         assert name in sources.get(file, {}), f"{m.test}: no such test"
         source = sources[file][name]
-        # an "equal" comparison's test compares whole tables, not one metric
-        if m.expect != "equal":
-            assert m.metric in source, f"{m.test} does not use the metric {m.metric!r} of its comparison"
-        switched = {k for arm in m.arms.values() for k in arm} - {"funding"}
-        unused = sorted(k for k in switched if k not in source)
-        assert not unused, f"{m.test}: the comparison switches {unused}, which its test never names"
+        assert "declared(" in source or "of_test(" in source, f"{m.test} must read its arms from sim/mechanisms.py"
+        literals = _string_literals(source)
+        used = [m.arms[a] for a in m.arms if a in literals]
+        for arm in m.arms:
+            if arm.startswith("step") or (arm in ("off", "on") and "path()" in source):
+                assert "path()" in source, f"{m.test} must compare the steps of its declaration (m.path())"
+            else:  # by name, or an arm with the same overrides (a limit arm that is the off arm)
+                assert m.arms[arm] in used, f"{m.test} does not compare the arm {arm!r} its declaration reports"
+        for arm in m.checks:
+            assert arm in literals, f"{m.test} declares the check arm {arm!r} but does not compare it"
+        if m.expect != "equal":  # an "equal" comparison's test compares whole tables
+            assert ".metric" in source or m.metric in source, f"{m.test} does not use the metric {m.metric!r}"
+
+
+def test_mechanism_arms_run():
+    """Every declared arm is a valid scenario (the loader checks every value)."""
+    for m in mechanisms.MECHANISMS:
+        for arm in [*m.arms, *m.checks]:
+            sim.load_scenario(m.scenario, **m.arm(arm))
 
 
 def test_every_mechanism_test_has_a_row_in_the_doc(doc):

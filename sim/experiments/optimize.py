@@ -123,11 +123,6 @@ def optimize_contracts(
     Raises:
         ScenarioError: an unknown lever or fixed value, or a lever that is also fixed.
     """
-    import logging
-    import tempfile
-
-    from platypus import EpsNSGAII
-
     from .. import ema
     from . import Design, run_design
 
@@ -140,18 +135,43 @@ def optimize_contracts(
     sc = load_scenario(scenario, **fixed)
     if epsilons is None:
         epsilons = (0.005 * baseline_budget_eur(sc), 0.005)
-    m = ema.model(
-        [],
-        levers=names,
-        outcomes=list(OBJECTIVES),
-        minimize=OBJECTIVES,
-        scenario=sc,
-        replicates=replicates,
-        encode_choices=True,
-    )
     out = None if out is None else Path(out)
-    logging.getLogger("EMA").setLevel(logging.WARNING)
+    m = ema.model(
+        [], levers=names, outcomes=list(OBJECTIVES), minimize=OBJECTIVES, scenario=sc, replicates=replicates,
+        encode_choices=True,
+    )  # fmt: skip
     search = None if out is None else out / "search"
+    front, convergence = _search(m, nfe, population_size, epsilons, seed, workers, scheduler, search)
+    points = [{k: front.at[i, k] for k in names} for i in range(len(front))]
+    design = Design(
+        scenario=sc,
+        points=points,
+        replicates=fresh_replicates,
+        base_seed=seed + 1,
+        label="optimize-reevaluation",
+        meta={"design": "pareto front re-evaluation", "levers": names, "search_seed": seed},
+    )
+    where = None if out is None else out / "reevaluation"
+    runs = run_design(design, where, workers=workers, scheduler=scheduler, progress=progress)
+    reeval = summarise_front(runs, names)
+    settings = {"levers": names, "objectives": list(OBJECTIVES), "nfe": nfe, "population_size": population_size}
+    settings.update(replicates=replicates, fresh_replicates=fresh_replicates, epsilons=[float(e) for e in epsilons])
+    settings.update(seed=seed, fresh_base_seed=seed + 1, fixed=dict(fixed), budget_eur=baseline_budget_eur(sc))
+    settings["algorithm"] = "EpsNSGAII (Platypus, through ema_workbench.optimize)"
+    return Optimisation(front, reeval, runs, convergence, settings)
+
+
+def _search(m, nfe, population_size, epsilons, seed, workers, scheduler, search):
+    """EMA Workbench's epsilon-NSGA-II over the model's levers, each batch of candidates run
+    by :class:`sim.ema.Evaluator` on the engine; the front with its levers decoded."""
+    import logging
+    import tempfile
+
+    from platypus import EpsNSGAII
+
+    from .. import ema
+
+    logging.getLogger("EMA").setLevel(logging.WARNING)
     with (
         ema.Evaluator(m, workers=workers, scheduler=scheduler, out=search) as ev,
         tempfile.TemporaryDirectory() as scratch,
@@ -174,40 +194,9 @@ def optimize_contracts(
             convergence_freq=max(population_size, nfe // 10),
         )
     front = front.reset_index(drop=True)
-    for k in names:
+    for k in (lv.name for lv in m.levers):
         front[k] = [ema.decode(k, v) for v in front[k]]
-    points = [{k: front.at[i, k] for k in names} for i in range(len(front))]
-    design = Design(
-        scenario=sc,
-        points=points,
-        replicates=fresh_replicates,
-        base_seed=seed + 1,
-        label="optimize-reevaluation",
-        meta={"design": "pareto front re-evaluation", "levers": names, "search_seed": seed},
-    )
-    runs = run_design(
-        design,
-        None if out is None else out / "reevaluation",
-        workers=workers,
-        scheduler=scheduler,
-        progress=progress,
-    )
-    reeval = summarise_front(runs, names)
-    settings = {
-        "levers": names,
-        "objectives": list(OBJECTIVES),
-        "nfe": nfe,
-        "population_size": population_size,
-        "replicates": replicates,
-        "fresh_replicates": fresh_replicates,
-        "epsilons": [float(e) for e in epsilons],
-        "seed": seed,
-        "fresh_base_seed": seed + 1,
-        "algorithm": "EpsNSGAII (Platypus, through ema_workbench.optimize)",
-        "fixed": dict(fixed),
-        "budget_eur": baseline_budget_eur(sc),
-    }
-    return Optimisation(front, reeval, runs, convergence, settings)
+    return front, convergence
 
 
 def summarise_front(runs: pd.DataFrame, levers: Sequence[str]) -> pd.DataFrame:
