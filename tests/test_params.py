@@ -37,8 +37,9 @@ def test_required_public_parameters_exist():
     ):
         assert name in sc, f"parameter {name} must exist"
         assert getattr(sc, name) is not None, f"sc.{name} must give the value in effect, got None"
-    assert sc.effective_lump_sum_eur > 0, "the lump sum default must follow from baseline need"
-    assert sc.lump_sum_eur == sc.effective_lump_sum_eur, "sc.lump_sum_eur must be the lump sum in effect"
+    assert math.isnan(sc.lump_sum_eur), (
+        f"an undeclared lump sum is NaN (it follows the town's budget), got {sc.lump_sum_eur}"
+    )
     assert sc["lump_sum_eur"] is None, "the mapping keeps the declared value (None: derived)"
     assert sim.load_scenario("default", lump_sum_eur=5e5).lump_sum_eur == 5e5, "a declared lump sum is used as is"
 
