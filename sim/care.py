@@ -82,7 +82,8 @@ def plan_care(m: CareModel, carer_hours: np.ndarray) -> None:
     keep = 1.0 - prevention_share(m, c, r)
     kpi = kpi_value_per_hour(m.terms, prov, m.municipality.fixed_factor)[owner]
     b, g = p.client_benefit_eur_per_hour, res.group_benefit[c]
-    group, e, w = choose_modality(r, alpha, mi * keep + kpi, mg * keep + kpi, b, g, p.max_formal_hours)
+    taste = (p.modality_choice_scale_eur, res.modality_taste[c])
+    group, e, w = choose_modality(r, alpha, mi * keep + kpi, mg * keep + kpi, b, g, p.max_formal_hours, taste)
     mu = np.where(group, mg, mi) * keep + kpi
     e = m.funding.entry.bound_hours(m, c, e * w) / w  # the bounds are in individual-hour equivalents
     staff = np.where(group, e / p.group_size, e)

@@ -59,9 +59,15 @@ def provider_utility(e, r, altruism, mu, benefit):
 MIN_GROUP_BENEFIT = 0.05
 
 
-def choose_modality(r, altruism, mu_ind, mu_grp, benefit, g, cap=np.inf):
-    """ODD 7.6.3 'Modality': group or individual care, whichever gives the provider the
-    higher utility at its own optimum (ODD 7.6.1). Elementwise over clients.
+def choose_modality(r, altruism, mu_ind, mu_grp, benefit, g, cap=np.inf, taste=(0.0, None)):
+    """ODD 7.6.3 'Modality': group or individual care by the utility each gives the
+    provider at its own optimum (ODD 7.6.1). Elementwise over clients.
+
+    The choice is a binary logit (random utility, McFadden 1974): group care is chosen when
+    ``taste_u < 1 / (1 + exp(-(u_g - u_i) / scale))``, where ``taste = (scale, taste_u)``:
+    ``scale`` (EUR per client-week, ``modality_choice_scale_eur``) sizes what the model does
+    not see (rosters, group timetables, the client's wishes) and ``taste_u`` is each client's
+    fixed U(0, 1) draw (``res.modality_taste``). At ``scale = 0`` the higher utility wins.
 
     A group client-hour is worth ``g`` of an individual hour to the client (``g`` differs
     between clients, ``res.group_benefit``), so in group hours the client's optimum is
@@ -77,7 +83,12 @@ def choose_modality(r, altruism, mu_ind, mu_grp, benefit, g, cap=np.inf):
     e_g = optimal_hours(r / gs, altruism, mu_grp, benefit * gs, cap / gs)
     u_i = provider_utility(e_i, r, altruism, mu_ind, benefit)
     u_g = provider_utility(e_g, r / gs, altruism, mu_grp, benefit * gs)
-    group = ok & (u_g > u_i)
+    scale, u = taste
+    if scale > 0.0:
+        with np.errstate(over="ignore"):
+            group = ok & (u < 1.0 / (1.0 + np.exp(-(u_g - u_i) / scale)))
+    else:
+        group = ok & (u_g > u_i)
     return group, np.where(group, e_g, e_i), np.where(group, gs, 1.0)
 
 

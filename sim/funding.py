@@ -384,12 +384,12 @@ class LumpSum(FundingModel):
 
 class Blended(FundingModel):
     """``blend_ffs_share`` of the fee-for-service price plus the rest as a lump sum; with
-    any price per hour the assessment is the way in, as under fee-for-service."""
+    ``blend_assessment`` the assessment is the way in, as under fee-for-service."""
 
     name = "blended"
 
     def make_entry(self, sc):
-        return Assessment(sc) if sc.blend_ffs_share > 0.0 else DirectEntry(sc)
+        return Assessment(sc) if sc.blend_assessment else DirectEntry(sc)
 
     @classmethod
     def terms(cls, sc, budget=None):

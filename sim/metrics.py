@@ -32,11 +32,12 @@ SUMMARY_KEYS: dict[str, tuple[str, str]] = {
     "spend_eur": ("EUR/yr", "municipal payments to providers per year, net of reclaims"),
     "budget_eur": ("EUR/yr", "municipal budget per year"),
     "admin_eur": ("EUR/yr", "admin cost per year: assessments, invoices, monitoring, tenders"),
-    "escalation_cost_eur": ("EUR/yr", "cost of escalations per year, to whichever budget bears it"),
+    "escalation_cost_year_eur": ("EUR/yr", "cost of escalations per year, to whichever budget bears it"),
     "total_cost_eur": ("EUR/yr", "municipal total cost per year: spend + admin + its share of escalation cost"),
     "public_cost_eur": ("EUR/yr", "public cost per year: spend + admin + all escalation cost"),
     "overrun_share": ("share", "total cost / budget - 1 (negative: under budget)"),
     "care_overrun_share": ("share", "spend / budget - 1, care payments alone"),
+    "first_year_overrun_share": ("share", "first year's total cost / budget - 1 (the budget is set for that year)"),
     "admin_cost_share": ("share", "admin cost / (spend + admin cost)"),
     "spend_per_client_year_eur": ("EUR", "spend per client-year in care"),
     "cost_per_formal_hour_eur": ("EUR/h", "spend per formal client-hour delivered"),
@@ -94,6 +95,10 @@ def summarise(weekly: pd.DataFrame, clients: pd.DataFrame, model) -> dict[str, f
     total_year = spend_year + admin_year + p.escalation_municipal_share * escalation_year
     received = float(w["provider_received_eur"].sum())
     budget = float(model.municipality.budget)
+    y1 = w.iloc[:52]
+    y1_cost = float(y1["week_spend_eur"].sum() + y1["week_admin_eur"].sum())
+    y1_cost += p.escalation_municipal_share * float(y1["escalations"].sum()) * p.escalation_cost_eur
+    y1_cost *= 52.0 / max(len(y1), 1)
     out = {
         "formal_hours_per_client_week": _ratio(formal, care_weeks),
         "informal_hours_per_client_week": _ratio(w["informal_hours_in_care"].sum(), care_weeks),
@@ -114,11 +119,12 @@ def summarise(weekly: pd.DataFrame, clients: pd.DataFrame, model) -> dict[str, f
         "spend_eur": spend_year,
         "budget_eur": budget,
         "admin_eur": admin_year,
-        "escalation_cost_eur": escalation_year,
+        "escalation_cost_year_eur": escalation_year,
         "total_cost_eur": total_year,
         "public_cost_eur": spend_year + admin_year + escalation_year,
         "overrun_share": _ratio(total_year, budget) - 1.0,
         "care_overrun_share": _ratio(spend_year, budget) - 1.0,
+        "first_year_overrun_share": _ratio(y1_cost, budget) - 1.0,
         "admin_cost_share": _ratio(admin, spend + admin),
         "spend_per_client_year_eur": _ratio(spend, care_weeks / 52.0),
         "cost_per_formal_hour_eur": _ratio(spend, formal),

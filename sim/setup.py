@@ -27,7 +27,8 @@ def residents(p: Scenario, lay: Layout, rng: np.random.Generator) -> tuple[Resid
     """ODD 5.1 'Town and residents', 5.2 'Clients at the start'.
 
     Risk (district risk times a lognormal individual factor of mean 1), asking, the
-    benefit of group care (:func:`group_benefit`), kind of need and transport cost of each resident; then the residents
+    benefit of group care (:func:`group_benefit`), the unobserved taste of the modality
+    choice (ODD 7.6.3), kind of need and transport cost of each resident; then the residents
     whose episode is open at the start: the clients who came over in 2015, more where
     risk is higher. Returns the table and those residents' slots.
     """
@@ -39,6 +40,7 @@ def residents(p: Scenario, lay: Layout, rng: np.random.Generator) -> tuple[Resid
     res.risk = rng.lognormal(-(s**2) / 2, s, n) * district_risk[res.district]
     res.asker = rng.random(n) >= p.non_asker_share
     res.group_benefit = group_benefit(p.group_benefit_mean, p.group_benefit_sd, n, rng)
+    res.modality_taste = rng.random(n)
     res.ctype = rng.integers(0, p.provider_types, n)
     res.transport_h = transport_per_client_hour(p, neighbourhood_distances(p, rng), lay.neighbourhood[:n])
     target = p.baseline_clients_per_1000 * p.population / 1000.0

@@ -178,6 +178,7 @@ class Residents(Table):
     # fixed for the run (5.1, 5.3)
     risk: np.ndarray = field(metadata=col(float))
     group_benefit: np.ndarray = field(metadata=col(float))  # a group hour's benefit against an individual one (5.1)
+    modality_taste: np.ndarray = field(metadata=col(float))  # U(0, 1): the unobserved side of the modality choice (5.1)
     ctype: np.ndarray = field(metadata=col(int))
     transport_h: np.ndarray = field(metadata=col(float))
     # the episode and the week

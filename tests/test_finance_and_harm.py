@@ -206,7 +206,7 @@ def test_escalation_cost_enters_total_cost_by_its_share():
     base = ensemble(funding=LS)
     share = ensemble(funding=LS, escalation_municipal_share=1.0)
     for a, b in zip(base, share, strict=True):
-        assert b["total_cost_eur"] - a["total_cost_eur"] == pytest.approx(a["escalation_cost_eur"], rel=1e-9), (
+        assert b["total_cost_eur"] - a["total_cost_eur"] == pytest.approx(a["escalation_cost_year_eur"], rel=1e-9), (
             "with the whole escalation cost on the municipality, total cost rises by exactly that cost"
         )
         assert a["public_cost_eur"] == pytest.approx(b["public_cost_eur"]), (
@@ -214,19 +214,44 @@ def test_escalation_cost_enters_total_cost_by_its_share():
         )
 
 
+def test_modality_choice_is_a_logit_of_the_utility_gap_and_sharp_at_scale_zero():
+    from sim.decision import choose_modality, optimal_hours, provider_utility
+
+    n = 20_000
+    taste = (np.arange(n) + 0.5) / n  # an even grid of the U(0, 1) tastes
+    r, a, b, g = np.full(n, 2.0), np.full(n, 0.5), 60.0, np.full(n, 0.6)
+    mu_i, mu_g = np.full(n, 5.0), np.full(n, 4.0)
+    e_i = optimal_hours(r, a, mu_i, b)
+    e_g = optimal_hours(r / g, a, mu_g, b * g)
+    gap = float((provider_utility(e_g, r / g, a, mu_g, b * g) - provider_utility(e_i, r, a, mu_i, b))[0])
+    for scale in (1.0, 2.0, 5.0):
+        group, _, w = choose_modality(r, a, mu_i, mu_g, b, g, np.inf, (scale, taste))
+        expected = 1.0 / (1.0 + np.exp(-gap / scale))
+        # an even grid of n tastes: the share is the logistic to within 1/n
+        assert abs(group.mean() - expected) <= 1.0 / n + 1e-12, (
+            f"scale {scale}: group share {group.mean():.4f}, logit of the gap {gap:.3f} gives {expected:.4f}"
+        )
+        assert np.all(w[group] == g[group]) and np.all(w[~group] == 1.0), "an hour's worth follows the modality"
+    sharp, _, _ = choose_modality(r, a, mu_i, mu_g, b, g, np.inf, (0.0, taste))
+    assert sharp.all() == (gap > 0) and sharp.all() == sharp.any(), f"at scale 0 the higher utility wins (gap {gap})"
+
+
 # --- smooth responses (issue #11: the modality choice was a knife edge) ----------------------
-#: A town of 10,000 over 3 years, 2 common seeds per step: 101 blend steps and 76 price
-#: steps cost about 70 s on two workers. The bounds are the issue's: no step of the lever
-#: may move the group share by 0.1 or more, nor total cost by 10% or more.
+#: A town of 10,000 over 3 years, 4 common seeds per step: 101 blend steps and 76 price
+#: steps cost about 3 min on two workers. The bounds are the issue's: no step of the lever
+#: may move the group share by 0.1 or more, nor total cost by 10% or more. With 2 seeds the
+#: mean cost still wobbles 8-11% up and down between neighbouring steps (measured around
+#: s = 0.63-0.72, where yearly KPI penalties and rebasing fall on either side of their
+#: thresholds); 4 seeds halve that noise's variance, the size of the effect being bounded.
 SMOOTH = {"population": 10_000, "years": 3}
 
 
 @functools.cache
-def _curve(funding: str, lever: str, values: tuple) -> tuple[np.ndarray, np.ndarray]:
+def _curve(funding: str, lever: str, values: tuple, **fixed) -> tuple[np.ndarray, np.ndarray]:
     design = Design(
-        sim.load_scenario("default", funding=funding, **SMOOTH),
+        sim.load_scenario("default", funding=funding, **SMOOTH, **fixed),
         points=[{lever: float(v)} for v in values],
-        seeds=SEEDS[:2],
+        seeds=SEEDS[:4],
         label="smoothness",
     )
     t = run_design(design, executor=executor(), progress=False)
@@ -245,21 +270,21 @@ def _jumps(values, group, cost):
 
 
 @pytest.mark.slow
-def test_group_share_moves_smoothly_with_the_blend_share():
-    (g, at), _ = _jumps(BLEND, *_curve("blended", "blend_ffs_share", BLEND))
-    assert g < 0.1, f"the group share jumps by {g:.3f} between s = {at} and s = {at + 0.01:.2f}"
+def test_blend_share_moves_group_share_and_total_cost_smoothly():
+    (g, at_g), (c, at_c) = _jumps(BLEND, *_curve("blended", "blend_ffs_share", BLEND))
+    # measured (tau EUR 2): largest steps 0.03 in group share and 8% in total cost
+    assert g < 0.1, f"the group share jumps by {g:.3f} between s = {at_g} and s = {at_g + 0.01:.2f}"
+    assert c < 0.1, f"total cost jumps by {c:.1%} between s = {at_c} and s = {at_c + 0.01:.2f}"
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(
-    reason="measured: total cost rises 20-24% a step between s = 0.89 and 0.92, where the individual "
-    "hour's margin turns positive (0.867) and the clients who switch from group to individual care cost "
-    "3-4 times as much; and 23% from s = 0 to 0.01, where the assessment becomes the way in. Open in #11.",
-    strict=True,
-)
-def test_total_cost_moves_smoothly_with_the_blend_share():
-    _, (c, at) = _jumps(BLEND, *_curve("blended", "blend_ffs_share", BLEND))
-    assert c < 0.1, f"total cost jumps by {c:.1%} between s = {at} and s = {at + 0.01:.2f}"
+def test_without_the_unobserved_part_of_the_choice_the_knife_edge_returns():
+    # the vanishing limit of the logit (ODD 7.6.3): at tau = 0 the higher utility always
+    # wins, and where the individual hour's margin turns positive (s about 0.87) clients
+    # switch from group to individual care at once, each costing 3-4 times as much
+    window = tuple(np.round(np.arange(0.84, 0.96001, 0.01), 2))
+    _, (c, at) = _jumps(window, *_curve("blended", "blend_ffs_share", window, modality_choice_scale_eur=0.0))
+    assert c > 0.1, f"at tau = 0 total cost should jump by over 10% a step near s = 0.9, largest {c:.1%} at {at}"
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
+from sim.metrics import SUMMARY_KEYS
 from sim.params import PARAM_BY_NAME, PARAMS, ROLES, ScenarioError, check_together
 
 
@@ -210,3 +211,10 @@ def test_numpy_scalars_count_as_their_python_values():
     sc = sim.load_scenario("default", outreach=np.True_, providers=np.int64(5), hourly_price_eur=np.float64(61))
     assert (sc.outreach, sc.providers, sc.hourly_price_eur) == (True, 5, 61.0), "numpy scalars must be accepted"
     assert type(sc.outreach) is bool and type(sc.providers) is int, "and stored as Python values"
+
+
+def test_no_parameter_shares_a_name_with_a_summary_metric():
+    # a sweep's table has a column per varied parameter and per metric: one name for both
+    # would make two columns of one name (measured: escalation_cost_eur broke tidy())
+    clash = sorted({p.name for p in PARAMS} & set(SUMMARY_KEYS))
+    assert not clash, f"parameters named like summary metrics: {clash}"
