@@ -71,6 +71,28 @@ def metric_scale(metric: str) -> tuple[float, str]:
     return _DISPLAY.get(unit, (1.0, unit))
 
 
+def fmt_metric(metric: str, value: float) -> str:
+    """A metric's value as text in its display unit: ``"12.3%"``, ``"EUR 1.25m a year"``,
+    ``"2.1 hours"``; counts as whole numbers.
+
+    Raises:
+        KeyError: ``metric`` is not a known metric.
+    """
+    unit = METRICS[metric].unit
+    if not np.isfinite(value):
+        return "n/a"
+    if unit == "share":
+        return f"{100.0 * value:.1f}%"
+    if unit == "EUR/yr":
+        return f"EUR {value / 1e6:.2f}m a year"
+    if unit == "EUR":
+        return f"EUR {value:,.0f}"
+    if unit == "count":
+        return f"{value:.0f}"
+    factor, shown = metric_scale(metric)
+    return f"{value * factor:.3g} {shown}"
+
+
 def panel_axes(n: int, *, ncols: int = 4, pyplot: bool = True, panel_size: tuple[float, float] = (4.8, 3.6)):
     """A figure with ``n`` panels in a grid; returns a 1-d array of its ``n`` Axes.
 
@@ -265,7 +287,7 @@ def weekly_unit(column: str) -> str:
     """A display unit for a column of the weekly table, guessed from its name."""
     if column.endswith("_hours"):
         return "h/week"
-    if "reserves" in column:
+    if "reserves" in column or column.startswith("cumulative_"):
         return "EUR"
     if column.endswith("_eur"):
         return "EUR/week"
@@ -487,13 +509,18 @@ def plot_weekly_compare(
     if axes is None:
         axes = panel_axes(len(columns), ncols=min(3, len(columns)), panel_size=(5.4, 3.8))
     axes = np.atleast_1d(np.asarray(axes, dtype=object)).ravel()
+    factors, units = {}, {}
+    for col in columns:  # euros in millions when they run that high (no "1e6" over the axis)
+        unit = weekly_unit(col)
+        big = unit.startswith("EUR") and max(float(w[col].abs().max()) for w in weeklies.values()) >= 1e5
+        factors[col], units[col] = (1e-6, "million " + unit) if big else (1.0, unit)
     for ax, col in zip(axes, columns, strict=False):
         for i, (label, w) in enumerate(weeklies.items()):
             years = (w["week"].to_numpy() if "week" in w.columns else np.arange(len(w))) / 52.0
             y = w[col].astype(float).rolling(max(1, smooth_weeks), min_periods=1).mean()
-            ax.plot(years, y, color=f"C{i}", linewidth=2.2, label=label)
+            ax.plot(years, y * factors[col], color=f"C{i}", linewidth=2.2, label=label)
         ax.set_xlabel("year of the run")
-        ax.set_ylabel(weekly_unit(col))
+        ax.set_ylabel(units[col])
         ax.set_title(textwrap.fill((titles or {}).get(col, col.replace("_", " ")), 36))
         ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
         ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
