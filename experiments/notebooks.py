@@ -75,14 +75,23 @@ def check_kernel() -> str:
 
 @contextlib.contextmanager
 def kernel_env(quick: bool) -> Iterator[None]:
-    """The environment the kernel inherits: CARE_SIM_QUICK, and the inline backend for
-    matplotlib (a test's MPLBACKEND=Agg would leave the notebooks without figures)."""
-    saved = {k: os.environ.get(k) for k in ("CARE_SIM_QUICK", "MPLBACKEND")}
+    """The environment the kernel inherits: CARE_SIM_QUICK, the inline backend for
+    matplotlib (a test's MPLBACKEND=Agg would leave the notebooks without figures), and a
+    temporary folder for the kernel's connection file and IPython profile, so that running
+    the notebooks writes nothing under ``~/.local/share/jupyter`` or ``~/.ipython``."""
+    import tempfile
+
+    keys = ("CARE_SIM_QUICK", "MPLBACKEND", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR")
+    saved = {k: os.environ.get(k) for k in keys}
+    scratch = tempfile.TemporaryDirectory(prefix="care-sim-kernel-")
     os.environ["CARE_SIM_QUICK"] = "1" if quick else "0"
     os.environ["MPLBACKEND"] = INLINE
+    os.environ["JUPYTER_RUNTIME_DIR"] = str(Path(scratch.name) / "runtime")
+    os.environ["IPYTHONDIR"] = str(Path(scratch.name) / "ipython")
     try:
         yield
     finally:
+        scratch.cleanup()
         for k, v in saved.items():
             if v is None:
                 os.environ.pop(k, None)

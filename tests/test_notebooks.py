@@ -16,6 +16,7 @@ _spec.loader.exec_module(runner)
 
 PATHS = runner.notebook_paths()
 USER_KERNELS = Path.home() / ".local" / "share" / "jupyter" / "kernels"
+USER_DIRS = (Path.home() / ".local" / "share" / "jupyter", Path.home() / ".ipython", Path.home() / ".jupyter")
 
 
 def _digest(path: Path) -> str:
@@ -26,6 +27,11 @@ def _user_kernels() -> set[str]:
     return {p.name for p in USER_KERNELS.iterdir()} if USER_KERNELS.is_dir() else set()
 
 
+def _user_files() -> set[str]:
+    """Files in the user's Jupyter and IPython folders (kernelspecs, profiles, connection files)."""
+    return {str(f) for d in USER_DIRS if d.is_dir() for f in d.rglob("*")}
+
+
 def test_there_are_notebooks():
     names = {p.stem for p in PATHS}
     expected = {"compare_funding_models", "workshop_procurement_game", "sensitivity_and_scenario_discovery"}
@@ -34,7 +40,7 @@ def test_there_are_notebooks():
 
 @pytest.mark.parametrize("path", PATHS, ids=[p.stem for p in PATHS])
 def test_notebook_runs_without_errors(path, tmp_path):
-    before, kernels_before = _digest(path), _user_kernels()
+    before, kernels_before, files_before = _digest(path), _user_kernels(), _user_files()
     out = tmp_path / path.name
     try:
         nb, seconds = runner.execute(path, out, quick=True, timeout=300)
@@ -49,6 +55,8 @@ def test_notebook_runs_without_errors(path, tmp_path):
     assert _user_kernels() == kernels_before, (
         f"a kernelspec appeared in {USER_KERNELS}: {_user_kernels() - kernels_before}; it must stay in the venv"
     )
+    new_files = _user_files() - files_before
+    assert not new_files, f"running {path.name} wrote outside the venv: {sorted(new_files)[:5]}"
     assert seconds < 120, f"{path.name} took {seconds:.0f} s under CARE_SIM_QUICK=1; keep the quick mode small"
 
 
