@@ -1,6 +1,6 @@
 """Regenerate docs/guide.md and docs/figures/guide-*.png: what the model says, for a policy adviser.
 
-    python experiments/guide.py              # 5 presets x 6 funding models x 10 seeds x 10 years (~5 min on 2 cores)
+    python experiments/guide.py              # 5 presets x 6 funding models x 10 seeds x 10 years (~6 min on 2 cores)
     python experiments/guide.py --quick      # 2 seeds x 2 years into results/guide-quick/: a smoke run
     python experiments/guide.py --seeds 20   # more seeds, tighter bands (time grows with the seeds)
 
