@@ -51,6 +51,31 @@ def notebook_paths(names: Sequence[str] = ()) -> list[Path]:
     return out
 
 
+def kernel_spec():
+    """The ``python3`` kernelspec Jupyter would start (finding it imports IPython, which makes
+    ``~/.ipython``: that happens in a scratch folder).
+
+    Raises:
+        RuntimeError: the notebooks extra (jupyter_client, ipykernel) is not installed.
+    """
+    import tempfile
+
+    try:
+        from jupyter_client.kernelspec import KernelSpecManager
+    except ImportError as exc:  # pragma: no cover - the extra is missing
+        raise RuntimeError("the notebooks extra is not installed: run scripts/setup notebooks") from exc
+    saved = os.environ.get("IPYTHONDIR")
+    with tempfile.TemporaryDirectory(prefix="care-sim-ipython-") as scratch:
+        os.environ["IPYTHONDIR"] = scratch
+        try:
+            return KernelSpecManager().get_kernel_spec(KERNEL)
+        finally:
+            if saved is None:
+                os.environ.pop("IPYTHONDIR", None)
+            else:
+                os.environ["IPYTHONDIR"] = saved
+
+
 def check_kernel() -> str:
     """The command of the ``python3`` kernel, after checking it is this environment's.
 
@@ -58,11 +83,7 @@ def check_kernel() -> str:
         RuntimeError: ipykernel is missing, or ``python3`` resolves to a kernelspec that
             starts another Python (e.g. one in ``~/.local/share/jupyter``).
     """
-    try:
-        from jupyter_client.kernelspec import KernelSpecManager
-    except ImportError as exc:  # pragma: no cover - the extra is missing
-        raise RuntimeError("the notebooks extra is not installed: run scripts/setup notebooks") from exc
-    spec = KernelSpecManager().get_kernel_spec(KERNEL)
+    spec = kernel_spec()
     exe = spec.argv[0]
     ours = exe in ("python", "python3", "{python}") or Path(exe).resolve().is_relative_to(Path(sys.prefix).resolve())
     if not ours and Path(exe).resolve() != Path(sys.executable).resolve():
@@ -108,7 +129,7 @@ def execute(path: Path, out: Path | None = None, *, quick: bool = False, timeout
     """
     import nbformat
     from nbclient import NotebookClient
-    from tqdm.auto import tqdm
+    from tqdm import tqdm  # a terminal bar (tqdm.auto would import IPython in this process)
 
     check_kernel()
     nb = nbformat.read(path, as_version=4)

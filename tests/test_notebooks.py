@@ -28,8 +28,8 @@ def _user_kernels() -> set[str]:
 
 
 def _user_files() -> set[str]:
-    """Files in the user's Jupyter and IPython folders (kernelspecs, profiles, connection files)."""
-    return {str(f) for d in USER_DIRS if d.is_dir() for f in d.rglob("*")}
+    """The user's Jupyter and IPython folders and what is in them (kernelspecs, profiles, connection files)."""
+    return {str(d) for d in USER_DIRS if d.is_dir()} | {str(f) for d in USER_DIRS if d.is_dir() for f in d.rglob("*")}
 
 
 def test_there_are_notebooks():
@@ -77,9 +77,7 @@ def test_committed_notebook_has_outputs_and_figures(path):
 def test_the_kernel_is_this_environments():
     exe = runner.check_kernel()
     assert exe, "the python3 kernelspec has no command"
-    from jupyter_client.kernelspec import KernelSpecManager
-
-    spec_dir = Path(KernelSpecManager().get_kernel_spec(runner.KERNEL).resource_dir).resolve()
+    spec_dir = Path(runner.kernel_spec().resource_dir).resolve()
     assert not spec_dir.is_relative_to(USER_KERNELS.resolve()), f"the python3 kernelspec is in {spec_dir}"
 
 
