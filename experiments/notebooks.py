@@ -166,7 +166,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         epilog="Full size, in place, it also writes docs/figures/nb-<name>.png for the README.",
     )
     parser.add_argument("names", nargs="*", help="notebooks to run (default: every notebook in notebooks/)")
-    parser.add_argument("--quick", action="store_true", help="CARE_SIM_QUICK=1: small runs, to check they run")
+    parser.add_argument(
+        "--quick", action="store_true", help="CARE_SIM_QUICK=1: small runs, to check they run (needs --out)"
+    )
     parser.add_argument("--out", type=Path, help="write the executed copies to this folder instead of in place")
     parser.add_argument("--timeout", type=int, default=600, help="seconds a single cell may take (default 600)")
     args = parser.parse_args(argv)
@@ -175,6 +177,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         check_kernel()
     except (ValueError, RuntimeError) as exc:
         parser.error(str(exc))
+    if args.quick and args.out is None:
+        parser.error("--quick needs --out DIR: the committed notebooks keep their full-size outputs")
     if args.timeout < 1:
         parser.error("--timeout must be at least 1 second")
     if args.out is not None:
