@@ -59,6 +59,12 @@ COMMAND = "python experiments/robustness.py"
 FFS = "fee_for_service"
 MODELS = (FFS, "lump_sum", "subsidy", "population_budget")
 METRICS = ("unmet_need_share", "underserved_share", "escalations_per_1000_client_years", "total_cost_eur")
+SHORT = {
+    "unmet_need_share": "unmet need",
+    "underserved_share": "underserved",
+    "escalations_per_1000_client_years": "escalations",
+    "total_cost_eur": "total cost",
+}
 NAMES = {
     FFS: "fee-for-service",
     "lump_sum": "lump sum",
@@ -193,6 +199,11 @@ def summary_lines(ranking: pd.DataFrame, probs: pd.DataFrame, indices: pd.DataFr
         out.append(f"- **{NAMES[f].capitalize()}:** " + "; ".join(parts) + ".")
     held = probs[probs.p_holds >= 0.9]
     weak = probs[probs.p_holds < 0.7]
+    low = probs.sort_values("p_holds").head(3)
+    least = ", ".join(
+        f"{NAMES[a]} on {INFO[b].label.lower()} ({q:.0%})"
+        for a, b, q in zip(low.model, low.metric, low.p_holds, strict=True)
+    )
     undecided = ", ".join(
         f"{NAMES[a]} on {INFO[b].label.lower()}" for a, b in zip(weak.model, weak.metric, strict=True)
     )
@@ -201,9 +212,12 @@ def summary_lines(ranking: pd.DataFrame, probs: pd.DataFrame, indices: pd.DataFr
         "",
         f'"Uncertain worlds" are {int(probs["points"].iloc[0])} combinations of the {prov["assumptions"]} '
         "parameters that rest on an assumption, each drawn over its plausible range (section 5). "
-        f"{len(held)} of the {len(probs)} comparisons keep their direction in at least 90% of them; "
-        f"{len(weak)} keep it in less than 70%, and there the model cannot tell which way is better:"
-        f" {undecided or 'none'}.",
+        f"{len(held)} of the {len(probs)} comparisons keep their direction in at least 90% of them"
+        + (
+            f"; {len(weak)} keep it in less than 70%, and there the model cannot tell which way is better: {undecided}."
+            if len(weak)
+            else f"; none keeps it in less than 70%. The least robust: {least}."
+        ),
         "",
         "The assumptions that move the comparisons most (mean Sobol' total index over all comparisons): "
         + ", ".join(f"`{n}` ({v:.2f})" for n, v in drivers.items())
@@ -211,8 +225,13 @@ def summary_lines(ranking: pd.DataFrame, probs: pd.DataFrame, indices: pd.DataFr
         "Where one of them decides a result, improving the evidence for it matters more than running "
         "more simulations.",
         "",
-        "What to take away: the directions that hold in 90% or more of the worlds are results of the payment "
-        "incentives in the model; the others depend on assumptions we cannot yet pin down. The model has no "
+        "Fee-for-service's under-service includes the clients waiting for the municipal assessment, which the "
+        "fixed-sum models do not have (`underserved_waiting_share` against `underserved_in_care_share`, "
+        "section 2 and docs/odd.md 8.3).",
+        "",
+        "What to take away: the directions that hold in 90% or more of the worlds follow from the payment "
+        "terms and the institutions that come with them (the assessment queue of fee-for-service) in the "
+        "model; the others depend on assumptions we cannot yet pin down. The model has no "
         "outcome data per funding model to validate against (section 4): it shows what the incentives do, "
         "not by how much a real town would change.",
         "",
@@ -278,9 +297,7 @@ def plot(indices: pd.DataFrame, path: Path) -> None:
     )
     fig, ax = plt.subplots(figsize=(13, 8), constrained_layout=True)
     im = ax.imshow(np.clip(mat, 0, 1), cmap="viridis", vmin=0, vmax=1, aspect="auto")
-    ax.set_xticks(
-        range(len(cols)), [f"{NAMES[f]}\n{INFO[m].label}" for f, m in cols], rotation=60, ha="right", fontsize=9
-    )
+    ax.set_xticks(range(len(cols)), [f"{NAMES[f]}\n{SHORT[m]}" for f, m in cols], rotation=45, ha="right", fontsize=10)
     ax.set_yticks(range(len(top)), list(top), fontsize=11)
     ax.set_xlabel("comparison against fee-for-service (model minus FFS, same parameters and seed)")
     ax.set_ylabel("assumption")
