@@ -54,7 +54,7 @@ from mesa import Agent, DataCollector, Model
 from sim.decision import marginal_money, money_weight, optimal_hours
 from sim.funding import FUNDING, Assessment, CategoryAssessment, PopulationBudget
 from sim.network import build_network
-from sim.params import Scenario, baseline_budget_eur, load_scenario
+from sim.params import Scenario, load_scenario
 from sim.state import APPLYING, DECIDING, HIDDEN, IN_CARE, NONE, QUEUED, TRANSFER
 from sim.supply import UNDERSERVED_RUN, UNDERSERVED_UNMET
 
@@ -104,6 +104,23 @@ def _inline_optimal_hours(r: float, a: float, mu: float, b: float, cap: float) -
     else:
         e = math.inf if mu > 0 else (0.0 if mu < 0 else r)
     return min(max(e, 0.0), cap)
+
+
+#: This reference re-implements the weekly rules as they were before issue #11 (its
+#: budget and modality rules are the older, simpler ones); it measures the cost of the
+#: classic agent-by-agent style, not the current model's results.
+BASELINE_FORMAL_HOURS = 1.6  # h per client-week, the older budget rule's assumption
+
+
+def _budget(p: Scenario) -> float:
+    """The older budget rule: baseline clients x 1.6 h x 52 weeks x the price (EUR/year)."""
+    return p.baseline_clients_per_1000 * p.population / 1000.0 * BASELINE_FORMAL_HOURS * 52.0 * p.hourly_price_eur
+
+
+def _beta(mean: float, sd: float) -> tuple[float, float]:
+    """Beta parameters with this mean and standard deviation."""
+    k = mean * (1.0 - mean) / sd**2 - 1.0
+    return mean * k, (1.0 - mean) * k
 
 
 class Person:
@@ -794,7 +811,7 @@ class ClassicCareModel(Model):
                 district[i],
                 rnd.lognormvariate(-0.125, 0.5) * district_risk[district[i]] / mean_risk,
                 rnd.random() >= p.non_asker_share,
-                rnd.random() < p.group_suitable_share,
+                rnd.betavariate(*_beta(p.group_benefit_mean, p.group_benefit_sd)) * p.group_size > 1.0,
                 2.0 * km[nbhd[i]] * p.transport_eur_per_km / p.day_activity_hours,
                 rnd.randrange(p.provider_types),
             )
@@ -819,7 +836,7 @@ class ClassicCareModel(Model):
         for n in lay.volunteer_nodes[::-1].tolist():
             self.free_vol_nodes[district[n]].append(n)
 
-        budget = baseline_budget_eur(p)
+        budget = _budget(p)
         expected_hours = budget / 52.0 / p.hourly_price_eur
         cap = self.start_capacity = expected_hours * (1.0 + p.staff_headroom) / p.providers
         self.start_reserves = p.reserves_share * budget / p.providers

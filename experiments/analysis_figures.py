@@ -34,7 +34,7 @@ SOBOL_PARAMS = (
     "carer_need_factor",
     "non_asker_share",
     "provider_altruism",
-    "group_suitable_share",
+    "group_benefit_mean",
 )
 SOBOL_FUNDING = ("fee_for_service", "lump_sum")
 

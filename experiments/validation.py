@@ -17,8 +17,8 @@ What it runs, all on the common seeds ``sim.replicate_seeds(sim.BASE_SEED, n)`` 
    plus need growth and a fee-for-service arm without the assessment queue; the
    incentive core in isolation from ``experiments/evidence.py``. Each fact from the
    case articles and the incentive literature gets the model's numbers and a verdict.
-3. **Calibration**: the five calibration.md targets at the default (fee-for-service
-   runs of step 2), and the preset fits of ``experiments/calibrate_presets.py`` (the
+3. **Calibration**: the calibration.md targets, provider survival and the budget balance
+   at the default (fee-for-service runs of step 2), and the preset fits of ``experiments/calibrate_presets.py`` (the
    saved runs; ``--recalibrate`` reruns them). docs/calibration_fit.md is rebuilt too.
 
 Writes ``docs/validation.md``, ``docs/figures/validation_mechanisms.png``,
@@ -51,6 +51,7 @@ from sim.plotting import panel_axes, plot_compare
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import calibrate_presets
 import evidence
+import robustness
 from calibrate_presets import md_table
 from mechanisms import CASES, MECHANISMS, Mechanism, arm_key, overrides_text
 
@@ -730,8 +731,8 @@ def calibration_section(runs: Runs) -> list[str]:
     lines = [
         "## 3 Calibration",
         "",
-        f"**The default's five targets** (calibration.md; docs/odd.md section 9): the `default` town under "
-        f"fee-for-service, {runs.fact_years} years, at its current parameter values; {met} of "
+        f"**The default's {len(DEFAULT_TARGETS)} targets** (calibration.md; docs/odd.md section 9): "
+        f"the `default` town under fee-for-service, {runs.fact_years} years, at its current parameter values; {met} of "
         f"{len(DEFAULT_TARGETS)} medians inside their range.",
         "",
         *md_table(("target", "range", "source", "model: median (10%-90%)", "inside"), rows),
@@ -767,7 +768,11 @@ def calibration_section(runs: Runs) -> list[str]:
     return lines
 
 
-LIMITATIONS = """## 4 What the model does not capture
+def limitations(runs: Runs) -> str:
+    """Section 4; the unmet share's range is read from the runs, not typed in."""
+    medians = [float(np.median(runs.fact(f, "unmet_need_share"))) for f in sim.FUNDING]
+    lo, hi = min(medians), max(medians)
+    return f"""## 4 What the model does not capture
 
 Concrete gaps that bear on the results above (the full list, derived from the code, is
 docs/odd.md section 11):
@@ -779,25 +784,31 @@ docs/odd.md section 11):
 - **Mechanisms are measured in the `default` town**, as in the tests, not in each
   preset; a mechanism's size in Lelystad or Alphen may differ.
 - **Unmet need is hours within the model's client pool**, not SCP's "8% of adults
-  report unmet need"; the two are not comparable, and the model's share (0.25-0.35)
-  is not calibrated to any figure.
-- **Escalation costs nothing.** Residential and specialist care are not booked, so the
-  savings that make prevention pay under a lump sum cannot show in spend.
+  report unmet need"; the two are not comparable, and the model's share (medians
+  {lo:.2f}-{hi:.2f} over the funding models in section 2) is not calibrated to any figure.
+- **Escalation has a price, but an assumed one.** `escalation_cost_eur` (EUR 60,000, the
+  order of a year of residential care) is an assumption, and by default the town bears
+  none of it (`escalation_municipal_share` 0): it shows in `public_cost_eur`, not in
+  `total_cost_eur`.
 - **No price on the client's side**: no co-payment, so demand does not respond to price
   (the CBS 2023 finding).
 - **No quality, satisfaction or choice.** Alphen's 8.1/10, the critics' "choice is
   lost" and the subsidy's "low pressure to improve" have no counterpart.
 - **No provider learning.** Providers re-optimise every week with one rule and fixed
-  altruism; the yearly strategy update the brief asks for moves only capacity.
-- **Modality is a corner solution**: a group-suitable client gets group care exactly when
-  it pays more per client-hour, so FFS gives no group care at all at the default prices.
+  altruism; the yearly strategy update moves only capacity.
+- **The modality choice rests on two assumptions**: the spread of the benefit of group
+  care over clients (`group_benefit_mean`, `group_benefit_sd`) and the scale of what the
+  model does not see in the choice (`modality_choice_scale_eur`, a logit). They decide the
+  group share under fixed sums and how smoothly prices move it (section 5 measures how
+  much they move the headline comparisons).
 - **One informal carer per client**, volunteers pooled by district; the network decides
   informal care only through the carer tie.
-- **Calibration is thin.** Two seeds per set, uniform priors of +-50% around the current
-  values, 10-year runs, and targets that are wide ranges; parameters with shrinkage
-  near 1 are not pinned down by the targets (calibration_fit.md). The case numbers of
-  Alphen and Noord-Veluwe give no client count, so their onset is fitted to the
-  national ranges only.
+- **Calibration is partial.** Rejection ABC with 256 sets of 6 parameters on 3 seeds meets
+  only some of the eight targets at the posterior medians (calibration_fit.md); the
+  defaults were kept where the refit did not fit better, and the carers' figures (mean
+  hours and the share giving 8+ hours) pull against each other with the carer-hours spread
+  fixed. The case numbers of Alphen and Noord-Veluwe give no client count, so their onset
+  is fitted to the national ranges only.
 - **The lab evidence is matched by the decision rule's form** (the physician-agency
   model), so reproducing it checks the implementation, not the behavioural theory.
 """
@@ -887,9 +898,14 @@ def write_doc(
         "evidence (Hennig-Schmidt et al. 2011; Brosig-Koch et al. 2016), from `experiments/evidence.py`.*",
         "",
         *calibration_section(runs),
-        LIMITATIONS,
+        limitations(runs),
     ]
-    DOC.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
+    text = "\n".join(lines).rstrip() + "\n"
+    found = robustness.latest()  # the summary and section 5, from experiments/robustness.py's newest results
+    if found is not None:
+        for key, block in robustness.blocks(found).items():
+            text = robustness.replace_block(text, key, block)
+    DOC.write_text(text, encoding="utf-8")
     return DOC
 
 

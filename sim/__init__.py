@@ -17,7 +17,7 @@ from .funding import FUNDING, optimal_hours, provider_utility
 from .metrics import SUMMARY_KEYS, summarise
 from .model import CareModel, InvariantError
 from .params import PARAMS, Scenario, ScenarioError, list_scenarios, load_scenario
-from .run import BASE_SEED, RunResult, compare, median_table, replicate_seeds, run
+from .run import BASE_SEED, RunResult, compare, median_table, replicate_seeds, run, starting_budget
 
 
 def __getattr__(name: str):
@@ -64,5 +64,6 @@ __all__ = [
     "run",
     "run_design",
     "salib_problem",
+    "starting_budget",
     "summarise",
 ]

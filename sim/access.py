@@ -134,7 +134,7 @@ def assess(m: CareModel, idx: np.ndarray) -> np.ndarray:
     ``res.assess_week``. Returns the formal need.
     """
     p, res = m.params, m.res
-    formal_need = clip(res.need[idx] - expected_help(m, idx), 0.0, p.max_formal_hours)
+    formal_need = indication(m, idx)
     res.entitlement[idx] = np.minimum(formal_need * (1.0 + p.indication_headroom), p.max_formal_hours)
     res.assess_week[idx] = m.week
     m.municipality.book_admin(idx.size * p.assessment_cost_eur)
@@ -153,6 +153,13 @@ def need_category(m: CareModel, idx: np.ndarray, formal_need: np.ndarray) -> Non
     res.category[idx] = k
     res.floor[idx] = k * width
     res.period_price[idx] = p.hourly_price_eur * (k + 0.5) * width * p.output_period_weeks * p.output_price_share
+
+
+def indication(m: CareModel, idx: np.ndarray) -> np.ndarray:
+    """ODD 7.4.3, 5.3: the formal need an assessment finds for residents ``idx``: need net
+    of the help they can count on (:func:`expected_help`), capped at ``max_formal_hours``.
+    It sets the entitlement (:func:`assess`) and, for the clients of 2015, the budget."""
+    return clip(m.res.need[idx] - expected_help(m, idx), 0.0, m.params.max_formal_hours)
 
 
 def expected_help(m: CareModel, idx: np.ndarray) -> np.ndarray:
@@ -228,11 +235,12 @@ def accept_client(m: CareModel, idx: np.ndarray, owners: np.ndarray) -> np.ndarr
     p, res = m.params, m.res
     need = res.need[idx]
     r = clip(need - expected_help(m, idx), 0.0, p.max_formal_hours)
-    a = m.prov.altruism[owners]
+    a = np.where(care.insolvent(m), 0.0, m.prov.altruism)[owners]  # as in plan_care (7.6.2)
     cost = p.hourly_cost_eur * m.contracts.cost_factor[owners]
     b = p.client_benefit_eur_per_hour
     mu, _ = net_money(m.terms, p, care.covered(m)[owners], cost, 0.0)  # as in plan_care (7.6.2)
-    mu = mu * (1.0 - care.prevention_share(m, idx, r)) + kpi_value_per_hour(m.terms, m.prov)[owners]
+    kpi = kpi_value_per_hour(m.terms, m.prov, m.municipality.fixed_factor)[owners]
+    mu = mu * (1.0 - care.prevention_share(m, idx, r)) + kpi
     e = np.minimum(optimal_hours(r, a, mu, b, cap=p.max_formal_hours), res.entitlement[idx])
     e = np.maximum(e, res.floor[idx])
     benefit = b * (e - e**2 / (2.0 * np.maximum(r, 1e-9)))

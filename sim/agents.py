@@ -166,6 +166,7 @@ class Municipality(Agent):
         self.training_budget = p.volunteer_training_eur_per_10k * p.population / 1e4  # EUR this year (7.9.1)
         self.innovation_budget = 0.0  # EUR from last year's reclaim (7.10.2)
         self.revision_factor = 1.0  # mid-year budget revision of this year (7.9.2)
+        self.fixed_factor = 1.0  # fixed sums against the first contract's, after rebasing (7.10.6)
         self.reopen_left = 0  # weeks of reopened subcontracts left (7.9.2)
         self.kpi_log: list[tuple[np.ndarray, np.ndarray]] = []  # this year's KPI results (7.10.1)
 
@@ -176,6 +177,7 @@ class Municipality(Agent):
             return
         self.paid_total += total
         self.model.week_flows.spend += total
+        self.model.week_flows.provider_received += total
         prov = self.model.prov
         prov.contract_received += pay
         prov.reserves += pay

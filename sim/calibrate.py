@@ -50,13 +50,14 @@ from .targets import CALIBRATION_TARGETS, CalibrationError, Target, suggest
 if TYPE_CHECKING:
     from .experiments.engine import Executor
 
-#: Parameters fitted when none are chosen: the five the calibration.md figures pin down.
+#: Parameters fitted when none are chosen: the six the calibration.md figures pin down.
 DEFAULT_PARAMS = (
     "onset_per_year",
     "carer_hours",
     "carer_tolerance_hours",
     "need_scale_hours",
     "assessments_per_week_per_10k",
+    "carer_need_factor",
 )
 DEFAULT_FUNDING = "fee_for_service"
 DEFAULT_SAMPLES = 128

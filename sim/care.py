@@ -16,7 +16,7 @@ import numpy as np
 
 from . import volunteers
 from .columns import clip, indices
-from .decision import kpi_value_per_hour, loss_weight, money_weight, net_money, optimal_hours
+from .decision import choose_modality, kpi_value_per_hour, loss_weight, money_weight, net_money
 from .state import IN_CARE, SR_MAX, SR_MIN
 
 if TYPE_CHECKING:
@@ -56,9 +56,10 @@ def plan_care(m: CareModel, carer_hours: np.ndarray) -> None:
 
     For each client the owner maximises ``U(e)`` (ODD 7.6.1) given its net money per hour
     ``mu`` under the payment terms (ODD 7.6.2: cost share, subcontracting, transport,
-    prevention and KPI value), choosing group over individual care when group pays more
-    per hour (7.6.3). The funding model's way in bounds the hours (an entitlement caps
-    them, a category floor holds them up). Network-building (7.6.5) and capacity
+    prevention and KPI value), choosing group or individual care by the utility each
+    gives at its optimum (7.6.3, ``decision.choose_modality``). The funding model's
+    way in bounds the hours (an entitlement caps them, a category floor holds them up).
+    Network-building (7.6.5) and capacity
     rationing (7.6.4) follow. Writes: ``res.formal``, ``res.group``, ``prov.nb_hours``,
     ``prov.week_capacity``, ``prov.staff_hours``, ``week.optimum_hours``,
     ``m.last_plan``.
@@ -74,20 +75,22 @@ def plan_care(m: CareModel, carer_hours: np.ndarray) -> None:
         prov.staff_hours = prov.outreach_hours.copy()
         return
     owner = res.owner[c]
-    alpha = prov.altruism[owner]
+    alpha = np.where(insolvent(m), 0.0, prov.altruism)[owner]
     r = formal_need(m, c, carer_hours)
     cost = p.hourly_cost_eur * m.contracts.cost_factor[owner]
     mi, mg = net_money(m.terms, p, covered(m)[owner], cost, res.transport_h[c])
-    group = res.group_ok[c] & (mg > mi)  # the route that pays more per hour now (7.6.3)
     keep = 1.0 - prevention_share(m, c, r)
-    mu = np.where(group, mg, mi) * keep + kpi_value_per_hour(m.terms, prov)[owner]
-    e = optimal_hours(r, alpha, mu, p.client_benefit_eur_per_hour, cap=p.max_formal_hours)
-    e = m.funding.entry.bound_hours(m, c, e)
+    kpi = kpi_value_per_hour(m.terms, prov, m.municipality.fixed_factor)[owner]
+    b, g = p.client_benefit_eur_per_hour, res.group_benefit[c]
+    taste = (p.modality_choice_scale_eur, res.modality_taste[c])
+    group, e, w = choose_modality(r, alpha, mi * keep + kpi, mg * keep + kpi, b, g, p.max_formal_hours, taste)
+    mu = np.where(group, mg, mi) * keep + kpi
+    e = m.funding.entry.bound_hours(m, c, e * w) / w  # the bounds are in individual-hour equivalents
     staff = np.where(group, e / p.group_size, e)
     prov.week_capacity = prov.capacity.copy()
     cap = prov.week_capacity - prov.outreach_hours
     room = np.bincount(owner, weights=staff, minlength=len(prov)) < cap  # staff to spare for unbilled work
-    nb = network_building(m, c, r, e, alpha, mu, owner, room)
+    nb = network_building(m, c, r, e * w, alpha, mu, owner, room)
     e, nb, staff = ration(m, owner, cap, e, nb, staff)
     res.formal[c] = e
     res.group[c] = group
@@ -137,20 +140,39 @@ def prevention_share(m: CareModel, c: np.ndarray, r: np.ndarray) -> np.ndarray:
 
 
 def covered(m: CareModel) -> np.ndarray:
-    """ODD 7.6.2: whether each provider expects its year's income to cover its year's cost.
+    """ODD 7.6.2: how sure each provider is (0-1) that its year's income covers its year's cost.
 
     Income is its fixed sum plus the per-hour and per-period payments so far and last
-    week's rate for the rest of the year; cost is likewise projected."""
+    week's rate for the rest of the year; cost is likewise projected. The projection is
+    uncertain by ``deficit_band_share`` of the projected cost: 1 at that much surplus or
+    more, 0 at that much deficit, linear in between (at 0 a step at break-even)."""
     prov = m.prov
     left = 52 - m.week % 52
     income = m.funding.fixed_this_year(m) + prov.year_variable + prov.week_variable * left
-    return prov.year_cost + prov.week_cost * left < income
+    cost = prov.year_cost + prov.week_cost * left
+    band = m.params.deficit_band_share * cost
+    if m.params.deficit_band_share == 0:
+        return (cost < income).astype(float)
+    return np.clip(0.5 + (income - cost) / (2.0 * np.maximum(band, 1e-9)), 0.0, 1.0)
+
+
+def insolvent(m: CareModel) -> np.ndarray:
+    """ODD 7.6.2 'Solvency': with ``solvency_guard``, the providers whose reserves would not
+    last the year at the projected income and cost (:func:`covered`); they plan as pure
+    cost-minimisers (altruism 0) while that holds."""
+    prov = m.prov
+    if not m.params.solvency_guard:
+        return np.zeros(len(prov), bool)
+    left = 52 - m.week % 52
+    income = m.funding.fixed_this_year(m) + prov.year_variable + prov.week_variable * left
+    cost = prov.year_cost + prov.week_cost * left
+    return prov.reserves + (income - prov.year_received) - (cost - prov.year_cost) < 0
 
 
 def unbilled_cost_per_hour(m: CareModel) -> np.ndarray:
     """ODD 7.6.2: the money cost to each provider of an own staff hour nobody pays for."""
-    under = covered(m)
-    w = money_weight(m.terms, m.params, under) * loss_weight(m.params, under)
+    within = covered(m)
+    w = money_weight(m.terms, m.params, within) * loss_weight(m.params, within)
     return w * m.params.hourly_cost_eur
 
 

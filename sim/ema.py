@@ -44,10 +44,8 @@ from .run import BASE_SEED
 #: The EMA model name (a Python identifier, as EMA Workbench 3 requires).
 MODEL_NAME = "care_sim"
 
-#: Outcomes computed from the summary, besides its own keys.
-DERIVED_OUTCOMES: dict[str, tuple[str, Callable[[Mapping[str, float]], float]]] = {
-    "total_cost_eur": ("EUR/yr", lambda s: s["spend_eur"] + s["admin_eur"]),
-}
+#: Outcomes computed from the summary, besides its own keys (none now: total cost is one).
+DERIVED_OUTCOMES: dict[str, tuple[str, Callable[[Mapping[str, float]], float]]] = {}
 
 
 def _param_rows(names: Iterable[str] | None, role: str) -> list[Param]:

@@ -8,7 +8,7 @@ rule named:
 =========================== =============================== =====================
 question                    method                          asked by
 =========================== =============================== =====================
-its payment terms           ``terms(sc)``                   ``care.plan_care`` (7.6.2)
+its payment terms           ``terms(sc, budget)``           ``care.plan_care`` (7.6.2)
 how a client gets in        ``entry``: ``walk_in_share``,   ``need.onset``,
                             ``start``, ``enter``            ``access.access``,
                                                             ``CareModel._setup`` (7.4, 5.4)
@@ -18,8 +18,9 @@ what happens at year end    ``settle_year``                 ``year_end.year_end`
 =========================== =============================== =====================
 
 and, before the run, who may serve whom (``contracts``, 5.3), and during it how its
-fixed sum is split (``fixed_this_year``, 7.9) and whether the state revises that sum
-mid-year (``revision_per_year``, 7.9.2).
+fixed sum is split (``fixed_this_year``, 7.9), whether the state revises that sum
+mid-year (``revision_per_year``, 7.9.2) and how it is rebased when the contracts are
+renewed (``rebase``, 7.10.6).
 
 How a client gets in is an entry: :class:`DirectEntry` (the provider takes an
 applicant in at once; walk-in possible), :class:`Assessment` (the municipal assessment
@@ -37,6 +38,7 @@ sum in advance each year; ``FundingModel.settle_year`` withholds the KPI penalty
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -226,8 +228,9 @@ class FundingModel:
         return self.entry_type(sc)
 
     @classmethod
-    def terms(cls, sc: Scenario) -> PaymentTerms:
-        """The payment terms of scenario ``sc`` (ODD 7.6.2)."""
+    def terms(cls, sc: Scenario, budget: float | None = None) -> PaymentTerms:
+        """The payment terms of scenario ``sc`` with the town's ``budget`` (EUR/year,
+        ODD 5.3; ``None``: not known, so a fixed sum not declared is NaN) (ODD 7.6.2)."""
         raise NotImplementedError
 
     # ------------------------------------------------------------ contracts (5.3)
@@ -258,8 +261,30 @@ class FundingModel:
         return s / total if total > 0 else s
 
     def fixed_this_year(self, m: CareModel) -> np.ndarray:
-        """ODD 7.9: each provider's fixed sum for this year, after any mid-year revision."""
-        return m.terms.annual_fixed * m.municipality.revision_factor * self.fixed_shares(m)
+        """ODD 7.9: each provider's fixed sum for this year, after any rebasing at renewal
+        (7.10.6) and any mid-year revision (7.9.2)."""
+        muni = m.municipality
+        return m.terms.annual_fixed * muni.fixed_factor * muni.revision_factor * self.fixed_shares(m)
+
+    def rebase(self, m: CareModel) -> None:
+        """ODD 7.10.6 'Rebasing': when the contracts are renewed, each contract's fixed
+        sum moves ``rebase_weight`` of the way from this year's to what its provider
+        needed: this year's cost plus ``rebase_margin``, less what per-hour and
+        per-period pay brought in; a contract without a live provider keeps its sum. The
+        contracted shares follow the new sums. No fixed sum, nothing to rebase.
+        Writes: ``municipality.fixed_factor``, ``prov.share``.
+        """
+        t, p, prov, muni = m.terms, m.params, m.prov, m.municipality
+        if not t.annual_fixed or p.rebase_weight == 0:
+            return
+        current = t.annual_fixed * muni.fixed_factor * prov.share / prov.share.sum()  # by contract
+        needed = np.maximum(prov.year_cost * (1.0 + p.rebase_margin) - prov.year_variable, 0.0)
+        # a contract without a live provider (bankrupt, vacant) keeps its sum for the entrant
+        new = np.where(prov.alive, (1.0 - p.rebase_weight) * current + p.rebase_weight * needed, current)
+        if new.sum() <= 0:
+            return
+        muni.fixed_factor = float(new.sum()) / t.annual_fixed
+        prov.share = new / new.sum()
 
     def variable_pay(self, m: CareModel, c: np.ndarray) -> np.ndarray:
         """ODD 7.9: this week's pay for delivered hours per provider, for clients ``c``
@@ -313,13 +338,22 @@ class FundingModel:
         return penalty, reclaim
 
 
-def _blend(sc: Scenario, s: float) -> PaymentTerms:
+def fixed_sum(sc: Scenario, budget: float | None) -> float:
+    """ODD 5.3: the annual fixed sum: the declared ``lump_sum_eur``, else the ``budget``
+    less ``lump_sum_discount`` (NaN when the budget is not known yet)."""
+    declared = sc["lump_sum_eur"]
+    if declared is not None:
+        return float(declared)
+    return math.nan if budget is None else float(budget) * (1.0 - sc.lump_sum_discount)
+
+
+def _blend(sc: Scenario, s: float, budget: float | None) -> PaymentTerms:
     """A share ``s`` of the fee-for-service price per hour plus ``1 - s`` of the lump sum."""
     return PaymentTerms(
         price_individual=s * sc.hourly_price_eur,
         price_group=s * sc.group_price_eur,
         transport_share=s,
-        annual_fixed=(1.0 - s) * sc.effective_lump_sum_eur,
+        annual_fixed=(1.0 - s) * fixed_sum(sc, budget) if s < 1.0 else 0.0,
         keep_share=1.0,
         kpi_penalty_share=sc.kpi_penalty_share if s < 1.0 else 0.0,
     )
@@ -333,8 +367,8 @@ class FeeForService(FundingModel):
     entry_type = Assessment
 
     @classmethod
-    def terms(cls, sc):
-        return _blend(sc, 1.0)
+    def terms(cls, sc, budget=None):
+        return _blend(sc, 1.0, budget)
 
 
 class LumpSum(FundingModel):
@@ -344,22 +378,22 @@ class LumpSum(FundingModel):
     name = "lump_sum"
 
     @classmethod
-    def terms(cls, sc):
-        return _blend(sc, 0.0)
+    def terms(cls, sc, budget=None):
+        return _blend(sc, 0.0, budget)
 
 
 class Blended(FundingModel):
     """``blend_ffs_share`` of the fee-for-service price plus the rest as a lump sum; with
-    any price per hour the assessment is the way in, as under fee-for-service."""
+    ``blend_assessment`` the assessment is the way in, as under fee-for-service."""
 
     name = "blended"
 
     def make_entry(self, sc):
-        return Assessment(sc) if sc.blend_ffs_share > 0.0 else DirectEntry(sc)
+        return Assessment(sc) if sc.blend_assessment else DirectEntry(sc)
 
     @classmethod
-    def terms(cls, sc):
-        return _blend(sc, sc.blend_ffs_share)
+    def terms(cls, sc, budget=None):
+        return _blend(sc, sc.blend_ffs_share, budget)
 
 
 class Subsidy(FundingModel):
@@ -369,9 +403,9 @@ class Subsidy(FundingModel):
     name = "subsidy"
 
     @classmethod
-    def terms(cls, sc):
+    def terms(cls, sc, budget=None):
         keep = 1.0 - sc.subsidy_reclaim_share
-        return PaymentTerms(0.0, 0.0, 0.0, sc.effective_lump_sum_eur, keep, 0.0)
+        return PaymentTerms(0.0, 0.0, 0.0, fixed_sum(sc, budget), keep, 0.0)
 
 
 class OutputBased(FundingModel):
@@ -381,7 +415,7 @@ class OutputBased(FundingModel):
     entry_type = CategoryAssessment
 
     @classmethod
-    def terms(cls, sc):
+    def terms(cls, sc, budget=None):
         return PaymentTerms(0.0, 0.0, 0.0, 0.0, 1.0, 0.0)
 
     def variable_pay(self, m, c):
@@ -402,8 +436,8 @@ class PopulationBudget(FundingModel):
     name = "population_budget"
 
     @classmethod
-    def terms(cls, sc):
-        return PaymentTerms(0.0, 0.0, 0.0, sc.effective_lump_sum_eur, 1.0, sc.kpi_penalty_share)
+    def terms(cls, sc, budget=None):
+        return PaymentTerms(0.0, 0.0, 0.0, fixed_sum(sc, budget), 1.0, sc.kpi_penalty_share)
 
     def contracts(self, sc, district_weight, rng):
         """ODD 5.3: main contractors per district (``contracts.district_lots``)."""

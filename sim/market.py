@@ -22,9 +22,10 @@ if TYPE_CHECKING:
 
 def bankruptcy(m: CareModel) -> None:
     """ODD 7.10.3 'Bankruptcy': a provider with negative reserves stops; its clients wait
-    ``transfer_weeks`` for a new owner and get no formal care meanwhile. A municipality
-    with a buffer (7.10.2) large enough rescues the provider by paying its deficit.
-    Writes: ``prov.bankrupt``, ``prov.capacity``; the clients' ``res.state``,
+    ``transfer_weeks`` for a new owner and get no formal care meanwhile; its contract is
+    vacant for ``retender_weeks`` (:func:`retender`). A municipality with a buffer
+    (7.10.2) large enough rescues the provider by paying its deficit.
+    Writes: ``prov.bankrupt``, ``prov.capacity``, ``prov.vacant_left``; the clients' ``res.state``,
     ``res.owner``, ``res.reassess``, ``res.transfer_left``."""
     res, muni, prov = m.res, m.municipality, m.prov
     for i in indices(~prov.bankrupt & (prov.reserves < 0)).tolist():  # a rescue changes only row i
@@ -38,6 +39,7 @@ def bankruptcy(m: CareModel) -> None:
             continue
         prov.bankrupt[i] = True
         prov.capacity[i] = 0.0
+        prov.vacant_left[i] = m.params.retender_weeks
         m.tally.bankruptcies += 1
         mine = indices((res.owner == i) & np.isin(res.state, (IN_CARE, TRANSFER)))
         res.state[mine] = TRANSFER
@@ -84,11 +86,19 @@ def handover(m: CareModel, idx: np.ndarray) -> None:
         m.tally.lost_clients += lost.size
 
 
-def replace_bankrupt(m: CareModel) -> None:
-    """ODD 7.10.4 'Replacement': a new provider takes over the contract of a bankrupt
-    one, with the largest capacity among the live providers (the starting capacity when
-    none is left)."""
+def retender(m: CareModel) -> None:
+    """ODD 7.10.4 'Replacement': a bankrupt provider's contract is tendered again.
+
+    It stays vacant ``retender_weeks``; then a new provider takes it up with the mean
+    capacity of the live providers (the starting capacity when none is left) and the
+    starting reserves, which its owners bring in (``CareModel.replace_provider``). The
+    emergency tender costs the municipality ``tender_cost_eur``.
+    Writes: ``prov.vacant_left``; a new provider."""
     prov = m.prov
-    for i in indices(prov.bankrupt).tolist():
+    if not prov.bankrupt.any():
+        return
+    prov.vacant_left[prov.bankrupt] -= 1
+    for i in indices(prov.bankrupt & (prov.vacant_left < 0)).tolist():
         live = prov.capacity[prov.alive]
-        m.replace_provider(i, float(live.max()) if live.size else m.start_capacity)
+        m.replace_provider(i, float(live.mean()) if live.size else m.start_capacity)
+        m.municipality.book_admin(m.params.tender_cost_eur)

@@ -24,7 +24,20 @@ FFS, LS, OB, PB, SUB, BL = "fee_for_service", "lump_sum", "output_based", "popul
 #: Years of every mechanism arm (the tests and docs/validation.md).
 MECHANISM_YEARS = 5
 #: Full altruism, the limit where every funding model gives the client optimum (ODD 7.6.1).
-FULL_ALTRUISM = {"provider_altruism": 1.0, "provider_altruism_sd": 0.0}
+#: Money never counts: altruism 1 for every provider, and no solvency guard (which would
+#: make an insolvent provider a cost-minimiser, ODD 7.6.2).
+FULL_ALTRUISM = {"provider_altruism": 1.0, "provider_altruism_sd": 0.0, "solvency_guard": False}
+
+
+#: A lump sum far below cost that is never rebased, to providers with hardly any reserves
+#: who do not guard their solvency: the bankruptcy and transfer paths run (ODD 7.10.3).
+LOSSY_LUMP_SUM = {
+    "funding": "lump_sum",
+    "lump_sum_eur": 200_000.0,
+    "reserves_share": 0.01,
+    "rebase_weight": 0.0,
+    "solvency_guard": False,
+}
 
 
 def zero_margin(scenario: str = "default") -> dict[str, float]:
@@ -436,11 +449,12 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "bankruptcy: clients taken over after a delay (26 weeks against at once)",
         "unmet_need_share",
         "higher",
-        {"funding": LS, "lump_sum_eur": 300_000.0, "reserves_share": 0.01, "case_owner": True},
+        {**LOSSY_LUMP_SUM, "case_owner": True},
         {"transfer_weeks": 0},
         {"transfer_weeks": 26},
         "immediate transfer (0 weeks, the off arm; high trust)",
-        note="a lump sum this small bankrupts providers on every seed (the test checks it)",
+        note="a lump sum this small, never rebased, bankrupts providers that do not guard their solvency "
+        "on every seed (the test checks it)",
     ),
     Mechanism(
         M + "test_housing_caps_outflow_from_protected_living",
@@ -458,7 +472,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
         M + "test_output_based_gives_less_care_than_fee_for_service",
         "funding models (cross-case)",
         "output-based: a fixed price per client-period makes every hour a cost",
-        "formal_hours_per_client_week",
+        "effective_formal_hours_per_client_week",
         "lower",
         {},
         {"funding": FFS},
@@ -487,7 +501,7 @@ MECHANISMS: tuple[Mechanism, ...] = (
         "equal",
         {},
         {"funding": LS},
-        {"funding": BL, "blend_ffs_share": 0.0},
+        {"funding": BL, "blend_ffs_share": 0.0, "blend_assessment": False},
         "s=1 against fee-for-service (the limit pair)",
         {"funding": FFS},
         {"funding": BL, "blend_ffs_share": 1.0},
@@ -497,12 +511,12 @@ MECHANISMS: tuple[Mechanism, ...] = (
         M + "test_blended_outcomes_are_monotone_in_the_share",
         "funding models (cross-case)",
         "blended payment moves smoothly from lump sum (s=0) to fee-for-service (s=1)",
-        "formal_hours_per_client_week",
+        "effective_formal_hours_per_client_week",
         "higher",
         {"funding": BL},
         {"blend_ffs_share": 0.0},
         {"blend_ffs_share": 1.0},
-        "s=0 is the lump sum (row above)",
+        "s=0 is the lump sum with an assessment (the row above drops it)",
         steps=({"blend_ffs_share": 0.25}, {"blend_ffs_share": 0.5}, {"blend_ffs_share": 0.75}),
         note="the test also asks formal_to_optimum_ratio to rise step by step",
     ),

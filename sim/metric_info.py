@@ -5,7 +5,8 @@ model's): for each key a short label for tables and axes, and ``better``: ``"low
 ``"higher"`` or ``None`` where more is neither better nor worse in itself (care volume,
 modality mix, an input such as the budget). "Better" is the view of a municipality that
 wants need met at low cost; it is a reading aid for ``care-sim compare``, not part of the
-model. :data:`DERIVED` adds metrics computed from the summary (total cost).
+model. :data:`DERIVED` may add metrics computed from the summary (none now: total cost
+is a summary key).
 """
 
 from __future__ import annotations
@@ -59,7 +60,21 @@ _PLAIN: dict[str, tuple[str, str | None]] = {
     "p90_wait_weeks": ("wait of the 10% who wait longest", "lower"),
     "spend_eur": ("care spend (payments to providers)", "lower"),
     "budget_eur": ("municipal care budget", None),
-    "overrun_share": ("spend over budget (negative: under)", "lower"),
+    "overrun_share": ("total cost over budget (negative: under)", "lower"),
+    "care_overrun_share": ("care spend over budget (negative: under)", "lower"),
+    "first_year_overrun_share": ("first-year total cost over budget (negative: under)", "lower"),
+    "effective_formal_hours_per_client_week": ("formal care per client per week, in individual-hour equivalents", None),
+    "underserved_in_care_share": ("share of clients underserved 4+ weeks while in care", "lower"),
+    "underserved_waiting_share": ("share of clients underserved 4+ weeks while waiting", "lower"),
+    "escalation_cost_year_eur": ("cost of escalations to heavier care", "lower"),
+    "total_cost_eur": ("municipal total cost: care, admin and its share of escalations", "lower"),
+    "public_cost_eur": ("public cost: care, admin and all escalations", "lower"),
+    "cost_per_formal_hour_eur": ("care spend per formal client-hour", "lower"),
+    "provider_margin_share": ("providers' margin on what they received", None),
+    "provider_reserves_end_eur": ("providers' reserves at the end", None),
+    "entrant_capital_eur": ("capital new providers brought in", None),
+    "carers_8h_share": ("share of carers giving 8+ hours a week", None),
+    "overburdened_carer_hours": ("hours a week of overburdened carers", None),
     "admin_cost_share": ("share of total cost spent on admin", "lower"),
     "admin_eur": ("admin cost (assessments, invoices, tenders)", "lower"),
     "spend_per_client_year_eur": ("care spend per client-year", "lower"),
@@ -77,15 +92,7 @@ _PLAIN: dict[str, tuple[str, str | None]] = {
 }
 
 #: Metrics computed from the summary: key -> (label, unit, better, definition, function).
-DERIVED: dict[str, tuple[str, str, str | None, str, Callable[[pd.DataFrame], pd.Series]]] = {
-    "total_cost_eur": (
-        "total cost: care plus admin",
-        "EUR/yr",
-        "lower",
-        "spend_eur + admin_eur: payments to providers plus the cost of running the funding model",
-        lambda df: df["spend_eur"] + df["admin_eur"],
-    ),
-}
+DERIVED: dict[str, tuple[str, str, str | None, str, Callable[[pd.DataFrame], pd.Series]]] = {}
 
 
 def _info(key: str, unit: str, definition: str) -> MetricInfo:

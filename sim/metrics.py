@@ -10,11 +10,20 @@ SUMMARY_KEYS: dict[str, tuple[str, str]] = {
     "formal_hours_per_client_week": ("h", "formal hours delivered per client-week in care"),
     "informal_hours_per_client_week": ("h", "informal hours per client-week in care"),
     "volunteer_hours_per_client_week": ("h", "volunteer hours per client-week in care"),
-    "formal_to_optimum_ratio": ("ratio", "formal hours / the clients' optimum formal hours (7.6.1)"),
+    "effective_formal_hours_per_client_week": (
+        "h",
+        "formal hours per client-week in care in individual-hour equivalents (a group hour counts its benefit, 7.6.3)",
+    ),
+    "formal_to_optimum_ratio": (
+        "ratio",
+        "formal hours (individual-hour equivalents) / the clients' optimum formal hours (7.6.1)",
+    ),
     "group_share": ("share", "group client-hours / formal hours"),
-    "overprovided_share": ("share", "formal hours above need / formal hours"),
+    "overprovided_share": ("share", "formal hours above need / formal hours (individual-hour equivalents)"),
     "unmet_need_share": ("share", "unmet hours / need hours, all clients with a need"),
     "underserved_share": ("share", "clients with 4+ weeks in a row over 25% unmet"),
+    "underserved_in_care_share": ("share", "clients with 4+ weeks in a row over 25% unmet while in care"),
+    "underserved_waiting_share": ("share", "clients with 4+ weeks in a row over 25% unmet while waiting for care"),
     "unreached_share": ("share", "needy non-askers never reached"),
     "escalations_per_1000_client_years": ("/1000 cy", "escalations per 1,000 client-years of need"),
     "kpi_improved_or_stable_share": ("share", "clients improved or stable after 26 weeks in care"),
@@ -22,12 +31,23 @@ SUMMARY_KEYS: dict[str, tuple[str, str]] = {
     "p90_wait_weeks": ("weeks", "90th percentile of weeks from asking to care"),
     "spend_eur": ("EUR/yr", "municipal payments to providers per year, net of reclaims"),
     "budget_eur": ("EUR/yr", "municipal budget per year"),
-    "overrun_share": ("share", "spend / budget - 1 (negative: under budget)"),
-    "admin_cost_share": ("share", "admin cost / (spend + admin cost)"),
     "admin_eur": ("EUR/yr", "admin cost per year: assessments, invoices, monitoring, tenders"),
+    "escalation_cost_year_eur": ("EUR/yr", "cost of escalations per year, to whichever budget bears it"),
+    "total_cost_eur": ("EUR/yr", "municipal total cost per year: spend + admin + its share of escalation cost"),
+    "public_cost_eur": ("EUR/yr", "public cost per year: spend + admin + all escalation cost"),
+    "overrun_share": ("share", "total cost / budget - 1 (negative: under budget)"),
+    "care_overrun_share": ("share", "spend / budget - 1, care payments alone"),
+    "first_year_overrun_share": ("share", "first year's total cost / budget - 1 (the budget is set for that year)"),
+    "admin_cost_share": ("share", "admin cost / (spend + admin cost)"),
     "spend_per_client_year_eur": ("EUR", "spend per client-year in care"),
+    "cost_per_formal_hour_eur": ("EUR/h", "spend per formal client-hour delivered"),
+    "provider_margin_share": ("share", "(providers' income - cost) / income over the run"),
+    "provider_reserves_end_eur": ("EUR", "providers' reserves at the end, all providers"),
+    "entrant_capital_eur": ("EUR", "reserves new entrants brought in over the run"),
     "informal_hours_per_carer_week": ("h", "hours per week of a carer who gives care"),
     "carer_overburden_share": ("share", "carers giving care who are overburdened"),
+    "carers_8h_share": ("share", "carers giving care who give 8 hours a week or more"),
+    "overburdened_carer_hours": ("h", "hours per week of an overburdened carer"),
     "volunteers_per_1000_inhabitants": ("/1000", "active volunteers, mean over weeks"),
     "bankruptcies": ("count", "providers gone bankrupt"),
     "rescues": ("count", "providers saved from bankruptcy by the municipal buffer"),
@@ -60,6 +80,7 @@ def summarise(weekly: pd.DataFrame, clients: pd.DataFrame, model) -> dict[str, f
     care_weeks = float(w["clients_in_care"].sum())
     need_weeks = float(w["clients_with_need"].sum())
     formal = float(w["formal_hours"].sum())
+    effective = float(w["effective_formal_hours"].sum())
     spend = float(w["week_spend_eur"].sum())
     admin = float(w["week_admin_eur"].sum())
     years = len(w) / 52.0
@@ -69,28 +90,51 @@ def summarise(weekly: pd.DataFrame, clients: pd.DataFrame, model) -> dict[str, f
     measured = measured[measured >= 0]
     giving = w["carers_giving"].to_numpy(dtype=float)
     spend_year = spend / years if years else 0.0
+    admin_year = admin / years if years else 0.0
+    escalation_year = float(w["escalations"].sum()) * p.escalation_cost_eur / years if years else 0.0
+    total_year = spend_year + admin_year + p.escalation_municipal_share * escalation_year
+    received = float(w["provider_received_eur"].sum())
+    budget = float(model.municipality.budget)
+    y1 = w.iloc[:52]
+    y1_cost = float(y1["week_spend_eur"].sum() + y1["week_admin_eur"].sum())
+    y1_cost += p.escalation_municipal_share * float(y1["escalations"].sum()) * p.escalation_cost_eur
+    y1_cost *= 52.0 / max(len(y1), 1)
     out = {
         "formal_hours_per_client_week": _ratio(formal, care_weeks),
         "informal_hours_per_client_week": _ratio(w["informal_hours_in_care"].sum(), care_weeks),
         "volunteer_hours_per_client_week": _ratio(w["volunteer_hours_in_care"].sum(), care_weeks),
-        "formal_to_optimum_ratio": _ratio(formal, w["client_optimum_hours"].sum()),
+        "effective_formal_hours_per_client_week": _ratio(effective, care_weeks),
+        "formal_to_optimum_ratio": _ratio(effective, w["client_optimum_hours"].sum()),
         "group_share": _ratio(w["group_hours"].sum(), formal),
-        "overprovided_share": _ratio(w["overprovided_hours"].sum(), formal),
+        "overprovided_share": _ratio(w["overprovided_hours"].sum(), effective),
         "unmet_need_share": _ratio(w["unmet_hours"].sum(), w["need_hours"].sum()),
         "underserved_share": float(clients["underserved"].mean()) if len(clients) else 0.0,
+        "underserved_in_care_share": float(clients["underserved_in_care"].mean()) if len(clients) else 0.0,
+        "underserved_waiting_share": float(clients["underserved_waiting"].mean()) if len(clients) else 0.0,
         "unreached_share": float((~nonask["reached"]).mean()) if len(nonask) else 0.0,
         "escalations_per_1000_client_years": _ratio(w["escalations"].sum() * 1000.0, need_weeks / 52.0),
         "kpi_improved_or_stable_share": float(measured.mean()) if measured.size else 0.0,
         "mean_wait_weeks": float(waited.mean()) if waited.size else 0.0,
         "p90_wait_weeks": float(np.percentile(waited, 90)) if waited.size else 0.0,
         "spend_eur": spend_year,
-        "budget_eur": float(model.municipality.budget),
-        "overrun_share": _ratio(spend_year, model.municipality.budget) - 1.0,
+        "budget_eur": budget,
+        "admin_eur": admin_year,
+        "escalation_cost_year_eur": escalation_year,
+        "total_cost_eur": total_year,
+        "public_cost_eur": spend_year + admin_year + escalation_year,
+        "overrun_share": _ratio(total_year, budget) - 1.0,
+        "care_overrun_share": _ratio(spend_year, budget) - 1.0,
+        "first_year_overrun_share": _ratio(y1_cost, budget) - 1.0,
         "admin_cost_share": _ratio(admin, spend + admin),
-        "admin_eur": admin / years if years else 0.0,
         "spend_per_client_year_eur": _ratio(spend, care_weeks / 52.0),
+        "cost_per_formal_hour_eur": _ratio(spend, formal),
+        "provider_margin_share": _ratio(received - float(w["provider_cost_eur"].sum()), received),
+        "provider_reserves_end_eur": float(w["provider_reserves_eur"].iloc[-1]) if len(w) else 0.0,
+        "entrant_capital_eur": float(model.tally.entrant_capital),
         "informal_hours_per_carer_week": _ratio(w["informal_hours"].sum(), giving.sum()),
         "carer_overburden_share": _ratio(w["carers_overburdened"].sum(), giving.sum()),
+        "carers_8h_share": _ratio(w["carers_giving_8h"].sum(), giving.sum()),
+        "overburdened_carer_hours": _ratio(w["overburdened_carer_hours"].sum(), w["carers_overburdened"].sum()),
         "volunteers_per_1000_inhabitants": float(w["volunteers"].mean()) * 1000.0 / p.population,
         "bankruptcies": float(model.tally.bankruptcies),
         "rescues": float(model.tally.rescues),

@@ -24,7 +24,7 @@ from .invariants import InvariantError, check_invariants
 from .need import need_hours
 from .network import build_network
 from .outputs import WEEKLY, report
-from .params import Scenario, baseline_budget_eur, load_scenario, town_size
+from .params import Scenario, load_scenario, town_size
 from .state import APPLYING, ESCALATED, HIDDEN, IN_CARE, RECOVERED, SR_MIN, Tally, Volunteers, WeekFlows
 
 __all__ = ["WEEKLY", "CareModel", "InvariantError"]
@@ -60,7 +60,6 @@ class CareModel(Model):
         self.seed = rng if isinstance(rng, int | np.integer) else None
         self.check = check_invariants
         self.funding = FUNDING[params.funding](params)
-        self.terms = self.funding.terms(params)
         self.week = 0
         self.n_weeks = params.years * 52
         self.week_flows = WeekFlows()
@@ -96,7 +95,9 @@ class CareModel(Model):
         t0 = time.perf_counter()
         self.res, start = setup.residents(p, lay, rng)
         self.district_weight = setup.district_weight(p, self.res, start)
-        self.contracts = self.funding.contracts(p, self.district_weight, rng)
+        # the contracts draw from their own stream, so that the town and its clients are
+        # the same under every funding model (common random numbers)
+        self.contracts = self.funding.contracts(p, self.district_weight, rng.spawn(1)[0])
         self.clients: dict[int, Client] = {}
         self._records: list[dict[str, np.ndarray]] = []
         self.car = setup.carers(p, lay, rng)
@@ -109,25 +110,27 @@ class CareModel(Model):
         self.free_vol_nodes: dict[int, list[int]] = {d: [] for d in range(p.districts)}
         for n in lay.volunteer_nodes[::-1]:
             self.free_vol_nodes[int(lay.district[n])].append(int(n))
-        self.prov = setup.providers(p, self.contracts.money_share, rng)
+        self.start_episodes(start, 1.0)
+        askers = start[self.res.asker[start]]
+        budget, hours = setup.budget(self, askers)
+        self.prov = setup.providers(p, self.contracts.money_share, budget, hours, rng)
         self.start_capacity = float(self.prov.capacity[0])
         self.start_reserves = float(self.prov.start_reserves[0])
         self.providers = [Provider(self, i) for i in range(p.providers)]
-        budget = baseline_budget_eur(p)
-        self.municipality = Municipality(self, p["lump_sum_eur"] if p["lump_sum_eur"] is not None else budget)
+        self.municipality = Municipality(self, budget)
+        self.terms = self.funding.terms(p, budget)
         # the initial volunteers (the unused district draw keeps the random stream as it was)
         n_vol = round(p.volunteers_per_1000 * p.population / 1000)
         volunteers.recruit_volunteers(self, rng.integers(0, p.districts, 1), 0.0, n=n_vol)
-        self._start_clients(start)
+        self._start_clients(start, askers)
         self.timing["agents_s"] = time.perf_counter() - t0
 
-    def _start_clients(self, start: np.ndarray) -> None:
-        """ODD 5.4 (5): the episodes open at the start; askers are in care with an owner and
-        enter as the funding model has them (assessed, perhaps a personal budget)."""
+    def _start_clients(self, start: np.ndarray, askers: np.ndarray) -> None:
+        """ODD 5.4 (5): the episodes open at the start (begun in ``_setup``, before the
+        budget); askers are in care with an owner and enter as the funding model has
+        them (assessed, perhaps a personal budget)."""
         res = self.res
-        self.start_episodes(start, 1.0)
         res.initial[start] = True
-        askers = start[res.asker[start]]
         res.state[askers] = IN_CARE
         res.reached[askers] = True
         res.ask_week[askers] = 0
@@ -157,6 +160,7 @@ class CareModel(Model):
         care.plan_outreach(self)
         access.access(self)
         market.transfers(self)
+        market.retender(self)
         money.budget_revision(self)
         carer_hours = carers.carer_capacity(self)
         care.plan_care(self, carer_hours)
@@ -260,9 +264,12 @@ class CareModel(Model):
 
     def replace_provider(self, i: int, capacity: float) -> Provider:
         """ODD 7.10.4: a new provider takes contract ``i`` over, with the same share,
-        altruism and expertise, ``capacity`` and the starting reserves."""
+        altruism and expertise, ``capacity`` and the starting reserves, which its owners
+        bring in (``tally.entrant_capital``)."""
         prov = self.prov
         self.tally.retired_received += float(prov.received_total[i])
+        self.tally.retired_cost += float(prov.cost_total[i])
+        self.tally.entrant_capital += self.start_reserves
         self.providers[i].remove()
         prov.start_rows(i)
         prov.capacity[i] = capacity

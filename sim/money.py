@@ -25,12 +25,13 @@ def money(m: CareModel) -> None:
     """ODD 7.9 'Money flows': payments, provider costs, admin, reserves and bankruptcy.
 
     The funding model pays (``m.funding.weekly_pay``: per-hour or per-period pay, a
-    fixed sum in advance or in instalments). Costs are staff hours at ``hourly_cost_eur``
-    (times the subcontracting factor), the transport of group clients and a fixed
-    overhead of ``overhead_share`` of the starting staff cost (for providers with a
-    contract). Personal budgets are paid weekly. Every euro the municipality pays a
-    provider is booked as received by it; a provider whose reserves run out goes
-    bankrupt unless the buffer rescues it (``market.bankruptcy``).
+    fixed sum in advance or in instalments). Costs are staff hours at
+    ``hourly_cost_eur`` (times the subcontracting factor), the transport of group
+    clients and an overhead of ``overhead_share`` of the staff cost of the capacity the
+    provider keeps (for providers with a contract): overhead follows the staff, as
+    capacity adapts (7.10.4). Personal budgets are paid weekly. Every euro the
+    municipality pays a provider is booked as received by it; a provider whose reserves
+    run out goes bankrupt unless the buffer rescues it (``market.bankruptcy``).
     Writes: the provider ledger columns of ``m.prov``; the municipality's ledger.
     """
     p, res, prov = m.params, m.res, m.prov
@@ -38,7 +39,7 @@ def money(m: CareModel) -> None:
     pay, variable = m.funding.weekly_pay(m, c)
     owner, grp = res.owner[c], res.group[c]
     transport = np.bincount(owner, weights=np.where(grp, res.formal[c] * res.transport_h[c], 0.0), minlength=len(prov))
-    overhead = p.overhead_share * m.start_capacity * p.hourly_cost_eur * prov.alive * m.contracts.serves.any(axis=1)
+    overhead = p.overhead_share * prov.capacity * p.hourly_cost_eur * prov.alive * m.contracts.serves.any(axis=1)
     cost = prov.staff_hours * p.hourly_cost_eur * m.contracts.cost_factor + transport + overhead
     prov.week_variable = variable
     m.municipality.pay(pay)
@@ -49,6 +50,7 @@ def money(m: CareModel) -> None:
     prov.year_cost += cost
     prov.year_staff_hours += prov.staff_hours
     prov.week_cost = cost
+    m.week_flows.provider_cost = float(cost.sum())
     market.bankruptcy(m)
 
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from .columns import clip, indices
 from .state import APPLYING, DIED, ESCALATED, HIDDEN, RECOVERED, SR_MAX, SR_MIN
+from .supply import effective_formal
 
 if TYPE_CHECKING:
     from .model import CareModel
@@ -61,8 +62,9 @@ def need_dynamics(m: CareModel) -> None:
     A week with all need met raises self-reliance by ``recovery_per_week``, a week with
     none met lowers it by ``deterioration_per_week``; a random shock is added. A client
     whose owner's expertise does not fit recovers at ``mismatch_recovery_factor`` of the
-    rate. Need is ``scale * (5 - self_reliance) / 4`` hours a week (:func:`need_hours`);
-    the unmet share's moving average over ``unmet_memory_weeks`` drives escalation (7.3).
+    rate, and care beyond need slows recovery (:func:`dependence`). Need is
+    ``scale * (5 - self_reliance) / 4`` hours a week (:func:`need_hours`); the unmet share's moving
+    average over ``unmet_memory_weeks`` drives escalation (7.3).
     Writes: ``res.sr``, ``res.need``, ``res.unmet_ema``.
     """
     p, res = m.params, m.res
@@ -74,11 +76,24 @@ def need_dynamics(m: CareModel) -> None:
     shock = m.rng.normal(0.0, p.self_reliance_noise, a.size)
     owner = res.owner[a]
     misfit = (owner >= 0) & (m.contracts.ptype[np.maximum(owner, 0)] != res.ctype[a])
-    recovery = p.recovery_per_week * np.where(misfit, p.mismatch_recovery_factor, 1.0)
+    recovery = p.recovery_per_week * np.where(misfit, p.mismatch_recovery_factor, 1.0) * dependence(m, a)
     sr = res.sr[a] + recovery * met - p.deterioration_per_week * (1.0 - met) + shock
     res.sr[a] = clip(sr, SR_MIN, SR_MAX)
     res.need[a] = need_hours(res.scale[a], res.sr[a])
     res.unmet_ema[a] += (1.0 - met - res.unmet_ema[a]) / p.unmet_memory_weeks
+
+
+def dependence(m: CareModel, a: np.ndarray) -> np.ndarray:
+    """ODD 7.2 'Learned dependence': the factor on recovery of residents ``a`` from last
+    week's care beyond need: ``max(0, 1 - learned_dependence * excess / need)``, with
+    ``excess`` the formal hours (individual-hour equivalents) above what need left after
+    informal help. 1 without over-provision, and everywhere at ``learned_dependence = 0``."""
+    res = m.res
+    ld = m.params.learned_dependence
+    if ld == 0:
+        return np.ones(a.size)
+    excess = np.maximum(effective_formal(res)[a] - res.formal_met[a], 0.0)
+    return np.maximum(0.0, 1.0 - ld * excess / np.maximum(res.need[a], 1e-9))
 
 
 def exits(m: CareModel) -> None:

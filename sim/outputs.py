@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .state import APPLYING, HIDDEN, IN_CARE, PGB
+from .supply import effective_formal
 
 if TYPE_CHECKING:
     from .model import CareModel
@@ -21,6 +22,7 @@ COLUMNS = (
     "waiting",
     "hidden",
     "formal_hours",
+    "effective_formal_hours",
     "client_optimum_hours",
     "group_hours",
     "overprovided_hours",
@@ -34,15 +36,22 @@ COLUMNS = (
     "need_hours",
     "week_spend_eur",
     "week_admin_eur",
+    "provider_received_eur",
+    "provider_cost_eur",
     "provider_reserves_eur",
     "carers_giving",
+    "carers_giving_8h",
     "carers_overburdened",
+    "overburdened_carer_hours",
     "volunteers",
     "escalations",
     "bankruptcies",
     "blocked_clients",
     "largest_provider_share",
 )
+#: The hours a week from which a carer counts as giving much care (CBS 2022: 36% of
+#: carers give 8 hours or more): a definition of a metric, not behaviour.
+HEAVY_CARER_HOURS = 8.0
 #: Weekly model reporters for Mesa's DataCollector: column name -> model attribute.
 WEEKLY = {col: f"r_{col}" for col in COLUMNS}
 
@@ -68,6 +77,8 @@ def weekly_values(m: CareModel, counts: np.ndarray) -> dict[str, float | int]:
     n_state = np.bincount(st, minlength=PGB + 1)  # residents per state, in one pass
     care = (st == IN_CARE) | (st == PGB)
     giving = car.given > 0
+    over = giving & car.over
+    formal = effective_formal(res)
     return {
         "week": m.week,
         "clients_in_care": int(n_state[IN_CARE] + n_state[PGB]),
@@ -76,8 +87,9 @@ def weekly_values(m: CareModel, counts: np.ndarray) -> dict[str, float | int]:
         "hidden": int(n_state[HIDDEN]),
         "formal_hours": float(res.formal.sum()),
         "client_optimum_hours": flows.optimum_hours,
+        "effective_formal_hours": float(formal.sum()),
         "group_hours": float(res.formal[res.group].sum()),
-        "overprovided_hours": float((res.formal - res.formal_met).sum()),
+        "overprovided_hours": float((formal - res.formal_met).sum()),
         "network_building_hours": float(m.prov.nb_hours.sum()),
         "outreach_hours": float(m.prov.outreach_hours.sum() + m.municipality.outreach_hours),
         "informal_hours": float(res.informal.sum()),
@@ -88,10 +100,14 @@ def weekly_values(m: CareModel, counts: np.ndarray) -> dict[str, float | int]:
         "need_hours": float(res.need[a].sum()),
         "week_spend_eur": flows.spend,
         "week_admin_eur": flows.admin,
+        "provider_received_eur": flows.provider_received,
+        "provider_cost_eur": flows.provider_cost,
         # summed in provider order without compensation (numpy scalars), as the ledger always was
         "provider_reserves_eur": float(sum(m.prov.reserves)),
         "carers_giving": int(np.count_nonzero(giving)),
-        "carers_overburdened": int(np.count_nonzero(giving & car.over)),
+        "carers_giving_8h": int(np.count_nonzero(car.given >= HEAVY_CARER_HOURS)),
+        "carers_overburdened": int(np.count_nonzero(over)),
+        "overburdened_carer_hours": float(car.given[over].sum()),
         "volunteers": int(np.count_nonzero(m.vol.active)),
         "escalations": flows.escalations,
         "bankruptcies": m.tally.bankruptcies,

@@ -71,6 +71,28 @@ def metric_scale(metric: str) -> tuple[float, str]:
     return _DISPLAY.get(unit, (1.0, unit))
 
 
+def fmt_metric(metric: str, value: float) -> str:
+    """A metric's value as text in its display unit: ``"12.3%"``, ``"EUR 1.25m a year"``,
+    ``"2.1 hours"``; counts as whole numbers.
+
+    Raises:
+        KeyError: ``metric`` is not a known metric.
+    """
+    unit = METRICS[metric].unit
+    if not np.isfinite(value):
+        return "n/a"
+    if unit == "share":
+        return f"{100.0 * value:.1f}%"
+    if unit == "EUR/yr":
+        return f"EUR {value / 1e6:.2f}m a year"
+    if unit == "EUR":
+        return f"EUR {value:,.0f}"
+    if unit == "count":
+        return f"{value:.0f}"
+    factor, shown = metric_scale(metric)
+    return f"{value * factor:.3g} {shown}"
+
+
 def panel_axes(n: int, *, ncols: int = 4, pyplot: bool = True, panel_size: tuple[float, float] = (4.8, 3.6)):
     """A figure with ``n`` panels in a grid; returns a 1-d array of its ``n`` Axes.
 
@@ -265,7 +287,7 @@ def weekly_unit(column: str) -> str:
     """A display unit for a column of the weekly table, guessed from its name."""
     if column.endswith("_hours"):
         return "h/week"
-    if "reserves" in column:
+    if "reserves" in column or column.startswith("cumulative_"):
         return "EUR"
     if column.endswith("_eur"):
         return "EUR/week"
@@ -307,4 +329,281 @@ def plot_weekly(weekly: pd.DataFrame, column: str, ax: Axes | None = None, label
     if label is not None:
         ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
+    return ax
+
+
+# --- notebooks and the policy guide -------------------------------------------------------
+
+#: Font sizes for figures shown on a projector (notebooks, docs/guide.md).
+PROJECTOR_RC: dict[str, Any] = {
+    "font.size": FONT + 1,
+    "axes.titlesize": FONT + 2,
+    "axes.labelsize": FONT + 1,
+    "xtick.labelsize": FONT,
+    "ytick.labelsize": FONT,
+    "legend.fontsize": FONT,
+    "figure.titlesize": FONT + 4,
+    "figure.dpi": 100,
+    "savefig.dpi": 110,
+    "savefig.bbox": "tight",
+}
+
+
+def use_projector_style() -> None:
+    """Set matplotlib's fonts to sizes readable on a projector (:data:`PROJECTOR_RC`)."""
+    import matplotlib as mpl
+
+    mpl.rcParams.update(PROJECTOR_RC)
+
+
+def _new_axes(ax: Axes | None, size: tuple[float, float]) -> Axes:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, ax = plt.subplots(figsize=size, layout="constrained")
+    return ax
+
+
+def _metric_label(metric: str) -> str:
+    return METRICS[metric].label if metric in METRICS else metric.replace("_", " ")
+
+
+def plot_p_better(
+    stats: pd.DataFrame, metrics: Sequence[str], ax: Axes | None = None, *, reference: str | None = None
+) -> Axes:
+    """How often each funding model beats the reference, paired by seed.
+
+    One row per model (the reference left out), one marker per metric at the share of
+    paired seeds on which the model does better in that metric's better direction (ties
+    count half), with a line at 50% (as often better as worse).
+
+    Args:
+        stats: the table of :func:`sim.comparison.compare_stats` (``metric``, ``funding``,
+            ``p_better``).
+        metrics: metrics to show; each needs a better direction (:mod:`sim.metric_info`).
+        ax: Axes to draw on; default a new figure.
+        reference: the model compared with (default: the one whose ``p_better`` is NaN
+            for every metric, i.e. :data:`sim.comparison.REFERENCE`).
+
+    Raises:
+        ValueError: a metric is not in ``stats`` or has no better direction.
+    """
+    from .comparison import REFERENCE
+
+    reference = reference or REFERENCE
+    for m in metrics:
+        if m not in set(stats["metric"]):
+            raise ValueError(f"metric {m!r} is not in the statistics table")
+        if METRICS[m].better is None:
+            raise ValueError(f"metric {m!r} has no better direction: 'beats' means nothing for it")
+    models = [m for m in model_order(stats) if m != reference]
+    ax = _new_axes(ax, (12.0, 0.8 * len(models) + 2.2))
+    markers = "osD^vP*X"
+    offsets = np.linspace(-0.25, 0.25, len(metrics)) if len(metrics) > 1 else np.zeros(1)
+    for j, metric in enumerate(metrics):
+        rows = stats[stats["metric"] == metric].set_index("funding")
+        x = [100.0 * float(rows.loc[m, "p_better"]) if m in rows.index else np.nan for m in models]
+        ax.scatter(
+            x,
+            np.arange(len(models)) + offsets[j],
+            s=90,
+            marker=markers[j % len(markers)],
+            color=f"C{j}",
+            label=textwrap.fill(_metric_label(metric), 38),
+            zorder=3,
+        )
+    ax.axvline(50.0, color="0.3", linestyle="--", linewidth=1.2, label="as often better as worse")
+    ax.set_yticks(range(len(models)), [_model_label(m) for m in models])
+    ax.set_ylim(len(models) - 0.5, -0.5)
+    ax.set_xlim(-3, 103)
+    ax.set_xlabel(f"% of paired seeds on which the model does better than {_model_label(reference)}")
+    ax.set_title(f"How often each model beats {_model_label(reference)} (same seeds)")
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    return ax
+
+
+def plot_paired_difference(
+    stats: pd.DataFrame, metric: str, ax: Axes | None = None, *, reference: str | None = None
+) -> Axes:
+    """Each model's difference from the reference on the same seeds: the median paired
+    difference as a bar and its 10%-90% band as a whisker, in the metric's display unit.
+
+    Args:
+        stats: the table of :func:`sim.comparison.compare_stats`.
+        metric: one metric of it.
+        ax: Axes to draw on; default a new figure.
+        reference: the model the differences are taken from (default
+            :data:`sim.comparison.REFERENCE`).
+
+    Raises:
+        ValueError: ``metric`` is not in ``stats``.
+    """
+    from matplotlib.lines import Line2D
+    from matplotlib.patches import Patch
+
+    from .comparison import REFERENCE
+
+    reference = reference or REFERENCE
+    rows = stats[stats["metric"] == metric]
+    if rows.empty:
+        raise ValueError(f"metric {metric!r} is not in the statistics table")
+    rows = rows[rows["funding"] != reference].set_index("funding")
+    models = [m for m in model_order(stats) if m in rows.index]
+    factor, unit = metric_scale(metric) if metric in METRICS else (1.0, "")
+    unit = "percentage points" if unit == "%" else unit  # a difference of two shares
+    ax = _new_axes(ax, (8.0, 0.6 * len(models) + 2.0))
+    for i, m in enumerate(models):
+        r = rows.loc[m]
+        ax.barh(i, r["diff_median"] * factor, height=0.55, color=f"C{i + 1}", alpha=0.8)
+        ax.hlines(i, r["diff_p10"] * factor, r["diff_p90"] * factor, color="0.15", linewidth=2)
+    ax.axvline(0.0, color="black", linewidth=1)
+    ax.set_yticks(range(len(models)), [_model_label(m) for m in models])
+    ax.set_ylim(len(models) - 0.5, -0.5)
+    ax.set_xlabel(f"difference from {_model_label(reference)} ({unit})")
+    ax.set_title(textwrap.fill(f"{_metric_label(metric)}: change against {_model_label(reference)}", 50))
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(
+        handles=[
+            Patch(color="0.5", label="median paired difference"),
+            Line2D([], [], color="0.15", linewidth=2, label="10%-90% of seeds"),
+        ],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.18),
+        ncols=2,
+        frameon=False,
+    )
+    return ax
+
+
+def plot_weekly_compare(
+    weeklies: dict[str, pd.DataFrame],
+    columns: Sequence[str],
+    axes: Any = None,
+    *,
+    smooth_weeks: int = 13,
+    titles: dict[str, str] | None = None,
+) -> np.ndarray:
+    """Weekly columns of several runs over time, a panel per column and a line per run.
+
+    Args:
+        weeklies: label -> ``RunResult.weekly`` (e.g. ``{"your contract": a, "fee for
+            service": b}``).
+        columns: columns of the weekly tables, e.g. ``"unmet_hours"``.
+        axes: Axes to draw on, one per column; default a new pyplot figure.
+        smooth_weeks: a rolling mean over this many weeks (1: none), so the seasonal
+            noise does not hide the trend.
+        titles: column -> panel title (default: the column in words).
+
+    Raises:
+        ValueError: no runs, or a column missing from a table.
+    """
+    if not weeklies:
+        raise ValueError("give at least one run's weekly table")
+    for label, w in weeklies.items():
+        missing = [c for c in columns if c not in w.columns]
+        if missing:
+            raise ValueError(f"the weekly table of {label!r} has no column {missing[0]!r}")
+    if axes is None:
+        axes = panel_axes(len(columns), ncols=min(3, len(columns)), panel_size=(5.4, 3.8))
+    axes = np.atleast_1d(np.asarray(axes, dtype=object)).ravel()
+    factors, units = {}, {}
+    for col in columns:  # euros in millions when they run that high (no "1e6" over the axis)
+        unit = weekly_unit(col)
+        big = unit.startswith("EUR") and max(float(w[col].abs().max()) for w in weeklies.values()) >= 1e5
+        factors[col], units[col] = (1e-6, "million " + unit) if big else (1.0, unit)
+    for ax, col in zip(axes, columns, strict=False):
+        for i, (label, w) in enumerate(weeklies.items()):
+            years = (w["week"].to_numpy() if "week" in w.columns else np.arange(len(w))) / 52.0
+            y = w[col].astype(float).rolling(max(1, smooth_weeks), min_periods=1).mean()
+            ax.plot(years, y * factors[col], color=f"C{i}", linewidth=2.2, label=label)
+        ax.set_xlabel("year of the run")
+        ax.set_ylabel(units[col])
+        ax.set_title(textwrap.fill((titles or {}).get(col, col.replace("_", " ")), 36))
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=6, integer=True))
+        ax.set_ylim(bottom=min(0.0, ax.get_ylim()[0]))
+        ax.grid(alpha=0.3)
+    handles, labels = axes[0].get_legend_handles_labels()
+    axes[0].figure.legend(handles, labels, loc="outside lower center", ncols=len(labels), frameon=False)
+    return axes[: len(columns)]
+
+
+def plot_prim_tradeoff(d: Any, ax: Axes | None = None) -> Axes:
+    """PRIM's peeling trajectory (:func:`sim.experiments.discovery.plot_tradeoff`) with a
+    legend for the chosen box and the density asked for."""
+    from matplotlib.lines import Line2D
+
+    from .experiments.discovery import plot_tradeoff
+
+    ax = plot_tradeoff(d, _new_axes(ax, (8.5, 5.5)))
+    ax.legend(
+        handles=[
+            Line2D([], [], marker="o", linestyle="", color="C0", label="a box on the trajectory"),
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                markerfacecolor="none",
+                markeredgecolor="red",
+                markersize=12,
+                markeredgewidth=2,
+                label="chosen box",
+            ),
+            Line2D([], [], color="grey", linestyle=":", label=f"density asked for ({d.min_density:.0%})"),
+        ],
+        loc="lower left",
+        frameon=True,
+    )
+    return ax
+
+
+def plot_prim_box(d: Any, ax: Axes | None = None) -> Axes:
+    """The chosen PRIM box (:func:`sim.experiments.discovery.plot_box`) with a legend."""
+    from matplotlib.patches import Patch
+
+    from .experiments.discovery import plot_box
+
+    n = max(len(d.limits()), 1)
+    ax = plot_box(d, _new_axes(ax, (10.0, 0.8 * n + 2.2)))
+    ax.set_title(textwrap.fill(ax.get_title(), 60))
+    ax.legend(
+        handles=[Patch(color="#1f77b4", label="part of the sampled range inside the box")],
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.28),
+        frameon=False,
+    )
+    return ax
+
+
+def plot_prim_scatter(d: Any, x: str, y: str, ax: Axes | None = None) -> Axes:
+    """The sampled parameter sets on two parameters, coloured by whether they are cases of
+    interest (e.g. more than 30% underserved), with the chosen box's limits as lines.
+
+    Raises:
+        ValueError: ``x`` or ``y`` was not varied.
+    """
+    from .experiments.sensitivity import param_label
+
+    for name in (x, y):
+        if name not in d.x.columns:
+            raise ValueError(f"{name!r} was not varied; varied: {list(d.x.columns)}")
+    ax = _new_axes(ax, (8.0, 6.0))
+    xs, ys, hit = d.x[x].astype(float), d.x[y].astype(float), np.asarray(d.y, dtype=bool)
+    ax.scatter(xs[~hit], ys[~hit], s=28, color="0.65", label="other parameter sets", zorder=2)
+    ax.scatter(xs[hit], ys[hit], s=36, color="C3", label=f"cases of interest: {d.rule}", zorder=3)
+    lim = d.limits().set_index("parameter")
+    for name, line in ((x, ax.axvline), (y, ax.axhline)):
+        if name in lim.index and not lim.loc[name, "categories"]:
+            for v in (lim.loc[name, "min"], lim.loc[name, "max"]):
+                line(v, color="C0", linestyle="--", linewidth=1.5)
+    if x in lim.index or y in lim.index:
+        ax.plot([], [], color="C0", linestyle="--", label="limits of the chosen box")
+    ax.set_xlabel(param_label(x))
+    ax.set_ylabel(param_label(y))
+    ax.set_title(textwrap.fill(f"Where {d.rule}: the sampled parameter sets", 50))
+    ax.grid(alpha=0.3)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.15), frameon=False)
     return ax

@@ -127,6 +127,13 @@ def compare(
     return run_design(design, workers=workers, scheduler=scheduler, progress=progress)
 
 
+def starting_budget(scenario: str | Scenario = "default", rng: int = BASE_SEED, **overrides) -> float:
+    """The town's yearly Wmo budget at the start (EUR/year, ODD 5.3): the hours the 2015
+    clients' assessments indicate at the price, or a declared ``lump_sum_eur``. It
+    depends on the seed (the town is drawn), not on the funding model."""
+    return CareModel(scenario, rng=rng, **overrides).municipality.budget
+
+
 def median_table(runs: pd.DataFrame, by: str = "funding") -> pd.DataFrame:
     """Median of each metric per group, with metrics as rows and groups as columns."""
     metrics = [c for c in runs.columns if c in SUMMARY_KEYS]

@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import numpy as np
+from scipy.stats import beta
 
+from . import access
 from .columns import indices
 from .contracts import neighbourhood_distances, transport_per_client_hour
-from .params import MAX_ALTRUISM_VARIANCE_SHARE, baseline_budget_eur
+from .params import MAX_ALTRUISM_VARIANCE_SHARE
 from .state import Carers, Providers, Residents
 
 if TYPE_CHECKING:
@@ -24,8 +26,9 @@ if TYPE_CHECKING:
 def residents(p: Scenario, lay: Layout, rng: np.random.Generator) -> tuple[Residents, np.ndarray]:
     """ODD 5.1 'Town and residents', 5.2 'Clients at the start'.
 
-    Risk (district risk times a lognormal individual factor of mean 1), asking, group
-    suitability, kind of need and transport cost of each resident; then the residents
+    Risk (district risk times a lognormal individual factor of mean 1), asking, the
+    benefit of group care (:func:`group_benefit`), the unobserved taste of the modality
+    choice (ODD 7.6.3), kind of need and transport cost of each resident; then the residents
     whose episode is open at the start: the clients who came over in 2015, more where
     risk is higher. Returns the table and those residents' slots.
     """
@@ -36,7 +39,8 @@ def residents(p: Scenario, lay: Layout, rng: np.random.Generator) -> tuple[Resid
     s = p.risk_spread
     res.risk = rng.lognormal(-(s**2) / 2, s, n) * district_risk[res.district]
     res.asker = rng.random(n) >= p.non_asker_share
-    res.group_ok = rng.random(n) < p.group_suitable_share
+    res.group_benefit = group_benefit(p.group_benefit_mean, p.group_benefit_sd, n, rng)
+    res.modality_taste = rng.random(n)
     res.ctype = rng.integers(0, p.provider_types, n)
     res.transport_h = transport_per_client_hour(p, neighbourhood_distances(p, rng), lay.neighbourhood[:n])
     target = p.baseline_clients_per_1000 * p.population / 1000.0
@@ -65,15 +69,29 @@ def carers(p: Scenario, lay: Layout, rng: np.random.Generator) -> Carers:
     )
 
 
-def providers(p: Scenario, money_share: np.ndarray, rng: np.random.Generator) -> Providers:
-    """ODD 5.4 (3) 'Providers': altruism (:func:`altruism`), the starting capacity
-    (expected formal hours plus ``staff_headroom``, shared equally) and reserves
-    (``reserves_share`` of the budget, shared equally), and the contracted shares."""
+def budget(m, askers: np.ndarray) -> tuple[float, float]:
+    """ODD 5.3 'The budget': what the town spent on the clients it took over in 2015.
+
+    The hours the assessment indicates to the askers in care at the start (their formal
+    need, ``access.indication``) at ``hourly_price_eur`` for 52 weeks; a declared
+    ``lump_sum_eur`` is the budget instead. Returns the budget (EUR/year) and the
+    indicated hours a week, which size the providers' starting staff (:func:`providers`).
+    """
+    p = m.params
+    hours = float(access.indication(m, askers).sum())
+    declared = p["lump_sum_eur"]
+    return (float(declared) if declared is not None else 52.0 * p.hourly_price_eur * hours), hours
+
+
+def providers(p: Scenario, money_share: np.ndarray, budget: float, hours: float, rng: np.random.Generator) -> Providers:
+    """ODD 5.4 (3) 'Providers': altruism (:func:`altruism`), the starting capacity (the
+    ``hours`` a week indicated at the start plus ``staff_headroom``, shared equally) and
+    reserves (``reserves_share`` of the ``budget``, shared equally), and the contracted
+    shares."""
     n = p.providers
-    expected_hours = p.baseline_clients_per_1000 * p.population / 1000.0 * p.baseline_formal_hours
     alpha = altruism(p.provider_altruism, p.provider_altruism_sd, n, rng)
-    capacity = expected_hours * (1.0 + p.staff_headroom) / n
-    reserves = p.reserves_share * baseline_budget_eur(p) / n
+    capacity = max(hours, 1.0) * (1.0 + p.staff_headroom) / n
+    reserves = p.reserves_share * budget / n
     return Providers.allocate(
         n,
         altruism=alpha.astype(float),
@@ -82,6 +100,18 @@ def providers(p: Scenario, money_share: np.ndarray, rng: np.random.Generator) ->
         reserves=np.full(n, float(reserves)),
         start_reserves=np.full(n, float(reserves)),
     )
+
+
+def group_benefit(mean: float, sd: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """ODD 5.1: each resident's benefit of a group client-hour against an individual
+    hour, Beta with mean ``group_benefit_mean`` and sd ``group_benefit_sd`` (constant
+    when the sd is 0 or the mean 0 or 1; ``params.check_together`` refuses an sd a Beta
+    cannot have)."""
+    u = rng.random(n)  # keeps the stream aligned whatever the spread
+    if sd == 0 or mean <= 0.0 or mean >= 1.0:
+        return np.full(n, float(mean))
+    k = mean * (1 - mean) / sd**2 - 1
+    return beta.ppf(u, mean * k, (1 - mean) * k)
 
 
 def altruism(mean: float, sd: float, n: int, rng: np.random.Generator) -> np.ndarray:

@@ -165,6 +165,8 @@ class Residents(Table):
     weeks: np.ndarray = field(metadata=col(int, start=0, record="weeks"))  # weeks with a need
     wait: np.ndarray = field(metadata=col(int, start=0, record="weeks_waiting"))
     under_ever: np.ndarray = field(metadata=col(bool, start=False, record="underserved"))
+    under_care_ever: np.ndarray = field(metadata=col(bool, start=False, record="underserved_in_care"))
+    under_wait_ever: np.ndarray = field(metadata=col(bool, start=False, record="underserved_waiting"))
     escalated: np.ndarray = field(metadata=col(bool, start=False, record="escalated"))
     kpi: np.ndarray = field(metadata=col(int, fill=-1, start=-1, record="kpi"))  # -1 not measured, 0 worse, 1 stable
     networked: np.ndarray = field(metadata=col(bool, start=False, end=False, record="networked"))
@@ -175,7 +177,8 @@ class Residents(Table):
     blocked_weeks: np.ndarray = field(metadata=col(int, start=0, record="weeks_blocked"))
     # fixed for the run (5.1, 5.3)
     risk: np.ndarray = field(metadata=col(float))
-    group_ok: np.ndarray = field(metadata=col(bool))
+    group_benefit: np.ndarray = field(metadata=col(float))  # a group hour's benefit against an individual one (5.1)
+    modality_taste: np.ndarray = field(metadata=col(float))  # U(0, 1): the unobserved side of the modality choice (5.1)
     ctype: np.ndarray = field(metadata=col(int))
     transport_h: np.ndarray = field(metadata=col(float))
     # the episode and the week
@@ -201,6 +204,8 @@ class Residents(Table):
     assess_week: np.ndarray = field(metadata=col(int, start=-1))
     care_week: np.ndarray = field(metadata=col(int))
     under_run: np.ndarray = field(metadata=col(int, start=0))
+    under_run_care: np.ndarray = field(metadata=col(int, start=0))  # the run while in care
+    under_run_wait: np.ndarray = field(metadata=col(int, start=0))  # the run while waiting
     transfer_left: np.ndarray = field(metadata=col(int, start=0))
     group: np.ndarray = field(metadata=col(bool, start=False))
     reassess: np.ndarray = field(metadata=col(bool, start=False))
@@ -251,6 +256,7 @@ class Providers(Table):
     reserves: np.ndarray = field(metadata=col(float))  # EUR; below 0: bankruptcy
     start_reserves: np.ndarray = field(metadata=col(float))
     bankrupt: np.ndarray = field(metadata=col(bool, start=False))
+    vacant_left: np.ndarray = field(metadata=col(int, start=0))  # weeks until a bankrupt's contract is re-let
     kpi_last: np.ndarray = field(metadata=col(float, fill=np.nan, start=np.nan))  # NaN: none yet
     kpi_pressure: np.ndarray = field(metadata=col(float, fill=0.5))  # 7.6.2, set at year end
     year_staff_hours: np.ndarray = field(metadata=col(float, start=0.0))
@@ -285,6 +291,8 @@ class WeekFlows:
     optimum_hours: float = 0.0  # sum of the clients' optimum formal hours r (7.6)
     pgb_spend: float = 0.0  # EUR spent by personal-budget holders (7.4.6)
     blocked: int = 0  # recovered protected-living clients without a home (7.3, 7.7)
+    provider_received: float = 0.0  # EUR providers received this week, net of year-end settlements (7.9)
+    provider_cost: float = 0.0  # EUR providers spent this week (7.9)
 
 
 @dataclass(slots=True)
@@ -301,3 +309,5 @@ class Tally:
     trained_volunteers: int = 0  # volunteers trained by the municipality (7.9.1)
     spend_total: float = 0.0  # the weekly spend summed (the 7.11 ledger)
     retired_received: float = 0.0  # received by providers since replaced (7.11)
+    retired_cost: float = 0.0  # spent by providers since replaced (7.11)
+    entrant_capital: float = 0.0  # starting reserves new entrants brought from their owners (7.10.4)

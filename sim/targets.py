@@ -137,4 +137,45 @@ CALIBRATION_TARGETS: tuple[Target, ...] = (
         label="wait under fee-for-service",
         shown="6-11 weeks",
     ),
+    Target(
+        "carers_8h_share",
+        0.30,
+        0.42,
+        "CBS 2022: 36% of carers give 8 hours a week or more",
+        label="carers giving 8+ hours a week",
+        shown="36% (30-42%)",
+        scale=100,
+    ),
+    Target(
+        "bankruptcies",
+        0,
+        1,
+        "provider survival: no Wmo provider of the cases went bankrupt at contracted prices (cases.md)",
+        "fee_for_service",
+        label="provider bankruptcies in the run under fee-for-service",
+        shown="none (0-1)",
+    ),
+    Target(
+        "first_year_overrun_share",
+        -0.02,
+        0.08,
+        "calibration.md: Alphen spent EUR 32.0m against 31.0m in 2023 (+3%); overruns are real (EUR 724m, 2017)",
+        "fee_for_service",
+        label="total cost against the budget in the first year under fee-for-service (a budget is set for a year)",
+        shown="about +3% (-2% to +8%)",
+        scale=100,
+    ),
+)
+
+#: Alphen's KPI: "75% of clients with a trajectory become more self-reliant or stabilise",
+#: measured at the start and after six months, and the consortium meets it (seeds/alphen_001).
+KPI_TARGET = Target(
+    "kpi_improved_or_stable_share",
+    0.75,
+    0.85,
+    "Alphen case: 75% target, met (seeds/alphen_001)",
+    "lump_sum",
+    label="clients improved or stable after six months (Alphen, lump sum)",
+    shown="at least 75%, met (75-85%)",
+    scale=100,
 )

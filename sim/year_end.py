@@ -24,9 +24,10 @@ def year_end(m: CareModel) -> None:
     (``m.funding.settle_year``): a KPI penalty, a reclaimed surplus. Reclaim (7.10.2):
     ``buffer_share`` of the reclaimed surplus goes to the buffer, and
     ``innovation_share`` to next year's volunteer training. Adaptation (7.10.4,
-    :func:`adapt_capacity`). Tender (7.10.5, :func:`tender`). A bankrupt provider is
-    replaced by a new entrant (``market.replace_bankrupt``) and the KPI pressure for
-    next year follows the gap (:func:`kpi_pressure`).
+    :func:`adapt_capacity`). In a renewal year the fixed sum is rebased
+    (``m.funding.rebase``, 7.10.6) and the contracts are tendered (7.10.5,
+    :func:`tender`). The KPI pressure for next year follows the gap
+    (:func:`kpi_pressure`).
     """
     p, muni = m.params, m.municipality
     judged = kpi_results(m)
@@ -35,9 +36,11 @@ def year_end(m: CareModel) -> None:
     muni.buffer += p.buffer_share * reclaim.sum()
     muni.innovation_budget = p.innovation_share * reclaim.sum()
     muni.training_budget = p.volunteer_training_eur_per_10k * p.population / 1e4 + muni.innovation_budget
+    renewal = (m.week + 1) % (52 * p.contract_years) == 0 and m.week + 1 < m.n_weeks
+    if renewal:
+        m.funding.rebase(m)  # on this year's cost, before adaptation starts the year's totals again
     adapt_capacity(m)
-    tender(m)
-    market.replace_bankrupt(m)
+    tender(m, renewal)
     kpi_pressure(m)
 
 
@@ -80,14 +83,14 @@ def adapt_capacity(m: CareModel) -> None:
         col[:] = 0.0
 
 
-def tender(m: CareModel) -> None:
-    """ODD 7.10.5 'Tender': every ``contract_years`` (but not at the end of the run)
-    each contract is tendered again and lost with chance ``tender_churn``; a new
+def tender(m: CareModel, renewal: bool) -> None:
+    """ODD 7.10.5 'Tender': in a ``renewal`` year (every ``contract_years``, but not at
+    the end of the run) each contract is tendered again and lost with chance ``tender_churn``; a new
     provider takes the clients over by handover; each tender costs ``tender_cost_eur``
     per provider. The chances are drawn every year."""
     p, prov, res = m.params, m.prov, m.res
     lose = m.rng.random(len(prov)) < p.tender_churn  # drawn every year, used in tender years
-    if (m.week + 1) % (52 * p.contract_years) == 0 and m.week + 1 < m.n_weeks:
+    if renewal:
         m.municipality.book_admin(p.tender_cost_eur * len(prov))
         for i in indices(lose & prov.alive):
             m.replace_provider(int(i), float(prov.capacity[i]))

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.mechanisms import FULL_ALTRUISM, zero_margin
+from sim.mechanisms import FULL_ALTRUISM, LOSSY_LUMP_SUM, zero_margin
 
 STRESS = {
     "default": {},
@@ -29,15 +29,7 @@ def test_invariants_hold_every_week(funding, case):
 
 def test_lossy_lump_sum_produces_bankruptcies_and_transfers():
     # a lump sum far below cost must drain reserves: the bankruptcy and transfer paths run
-    m = sim.CareModel(
-        "default",
-        rng=3,
-        years=3,
-        funding="lump_sum",
-        lump_sum_eur=300_000.0,
-        reserves_share=0.01,
-        check_invariants=True,
-    )
+    m = sim.CareModel("default", rng=3, years=3, check_invariants=True, **LOSSY_LUMP_SUM)
     m.run()
     assert m.tally.bankruptcies >= 1, "expected at least one bankruptcy with a lump sum at ~17% of baseline"
     assert m.tally.handovers > 0, "the bankrupt provider's clients should have been transferred to a new owner"

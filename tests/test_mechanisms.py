@@ -71,9 +71,11 @@ def test_population_budget_district_cap_limits_concentration():
     m = declared()
     d = paired(runs(m, "off"), runs(m, "on"), m.metric)
     # without a cap the best bidders win the lots of every district
-    # the median gain is ~0.1; a seed whose bids already spread the lots shows little, and
-    # diverging trajectories can flip one seed in ten slightly
-    assert np.median(d) > 0.05, f"a cap should lower the largest contractor's share, got {np.round(d, 3)}"
+    # a seed whose bids already spread the lots shows little, and diverging trajectories
+    # can flip a few seeds slightly
+    # measured after issue #11 (smooth money weight, overhead on kept staff): a median gain
+    # of 0.034 with 3 seeds of 10 slightly negative; 0.02 still tells an effect from none
+    assert np.median(d) > 0.02, f"a cap should lower the largest contractor's share, got {np.round(d, 3)}"
     assert_same(runs(m, "limit_off"), runs(m, "limit_on"), "a cap above the district count")
 
 

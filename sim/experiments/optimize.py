@@ -26,8 +26,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ..params import ScenarioError, baseline_budget_eur, load_scenario
-from ..run import BASE_SEED
+from ..params import ScenarioError, load_scenario
+from ..run import BASE_SEED, starting_budget
 
 #: The municipality's levers searched by default.
 DEFAULT_LEVERS = (
@@ -133,8 +133,9 @@ def optimize_contracts(
     if nfe < population_size:
         raise ScenarioError(f"nfe = {nfe} is less than one population of {population_size}")
     sc = load_scenario(scenario, **fixed)
+    budget = starting_budget(sc, seed)
     if epsilons is None:
-        epsilons = (0.005 * baseline_budget_eur(sc), 0.005)
+        epsilons = (0.005 * budget, 0.005)
     out = None if out is None else Path(out)
     m = ema.model(
         [], levers=names, outcomes=list(OBJECTIVES), minimize=OBJECTIVES, scenario=sc, replicates=replicates,
@@ -156,7 +157,7 @@ def optimize_contracts(
     reeval = summarise_front(runs, names)
     settings = {"levers": names, "objectives": list(OBJECTIVES), "nfe": nfe, "population_size": population_size}
     settings.update(replicates=replicates, fresh_replicates=fresh_replicates, epsilons=[float(e) for e in epsilons])
-    settings.update(seed=seed, fresh_base_seed=seed + 1, fixed=dict(fixed), budget_eur=baseline_budget_eur(sc))
+    settings.update(seed=seed, fresh_base_seed=seed + 1, fixed=dict(fixed), budget_eur=budget)
     settings["algorithm"] = "EpsNSGAII (Platypus, through ema_workbench.optimize)"
     return Optimisation(front, reeval, runs, convergence, settings)
 
