@@ -139,6 +139,16 @@ def prevention_share(m: CareModel, c: np.ndarray, r: np.ndarray) -> np.ndarray:
     return clip(p.prevention_foresight * p.planning_weeks * saved, 0.0, 1.0)
 
 
+def year_projection(m: CareModel) -> tuple[np.ndarray, np.ndarray]:
+    """ODD 7.6.2: each provider's projected income and cost for the year: its fixed sum
+    plus the per-hour and per-period payments so far and last week's rate for the rest of
+    the year; cost likewise (read by :func:`covered` and :func:`insolvent`)."""
+    prov = m.prov
+    left = 52 - m.week % 52
+    income = m.funding.fixed_this_year(m) + prov.year_variable + prov.week_variable * left
+    return income, prov.year_cost + prov.week_cost * left
+
+
 def covered(m: CareModel) -> np.ndarray:
     """ODD 7.6.2: how sure each provider is (0-1) that its year's income covers its year's cost.
 
@@ -146,10 +156,7 @@ def covered(m: CareModel) -> np.ndarray:
     week's rate for the rest of the year; cost is likewise projected. The projection is
     uncertain by ``deficit_band_share`` of the projected cost: 1 at that much surplus or
     more, 0 at that much deficit, linear in between (at 0 a step at break-even)."""
-    prov = m.prov
-    left = 52 - m.week % 52
-    income = m.funding.fixed_this_year(m) + prov.year_variable + prov.week_variable * left
-    cost = prov.year_cost + prov.week_cost * left
+    income, cost = year_projection(m)
     band = m.params.deficit_band_share * cost
     if m.params.deficit_band_share == 0:
         return (cost < income).astype(float)
@@ -163,9 +170,7 @@ def insolvent(m: CareModel) -> np.ndarray:
     prov = m.prov
     if not m.params.solvency_guard:
         return np.zeros(len(prov), bool)
-    left = 52 - m.week % 52
-    income = m.funding.fixed_this_year(m) + prov.year_variable + prov.week_variable * left
-    cost = prov.year_cost + prov.week_cost * left
+    income, cost = year_projection(m)
     return prov.reserves + (income - prov.year_received) - (cost - prov.year_cost) < 0
 
 

@@ -73,6 +73,13 @@ def _funding_cv(model) -> float:
     return float(per.std() / per.mean()) if per.mean() > 0 else 0.0
 
 
+def _total_cost(w: pd.DataFrame, p) -> float:
+    """The municipality's total cost over the weeks of ``w``: care spend, admin and its
+    ``escalation_municipal_share`` of the escalations' cost (ODD 8.3 ``total_cost_eur``)."""
+    escalations = float(w["escalations"].sum()) * p.escalation_cost_eur
+    return float(w["week_spend_eur"].sum() + w["week_admin_eur"].sum()) + p.escalation_municipal_share * escalations
+
+
 def summarise(weekly: pd.DataFrame, clients: pd.DataFrame, model) -> dict[str, float]:
     """Compute the run summary from the weekly table, the client table and the model."""
     p = model.params
@@ -92,13 +99,11 @@ def summarise(weekly: pd.DataFrame, clients: pd.DataFrame, model) -> dict[str, f
     spend_year = spend / years if years else 0.0
     admin_year = admin / years if years else 0.0
     escalation_year = float(w["escalations"].sum()) * p.escalation_cost_eur / years if years else 0.0
-    total_year = spend_year + admin_year + p.escalation_municipal_share * escalation_year
+    total_year = _total_cost(w, p) / years if years else 0.0
     received = float(w["provider_received_eur"].sum())
     budget = float(model.municipality.budget)
     y1 = w.iloc[:52]
-    y1_cost = float(y1["week_spend_eur"].sum() + y1["week_admin_eur"].sum())
-    y1_cost += p.escalation_municipal_share * float(y1["escalations"].sum()) * p.escalation_cost_eur
-    y1_cost *= 52.0 / max(len(y1), 1)
+    y1_cost = _total_cost(y1, p) * 52.0 / max(len(y1), 1)
     out = {
         "formal_hours_per_client_week": _ratio(formal, care_weeks),
         "informal_hours_per_client_week": _ratio(w["informal_hours_in_care"].sum(), care_weeks),
